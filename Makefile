@@ -1,0 +1,41 @@
+# Every command a developer or CI needs. `make help` lists them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHARED ?= ../shared
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck bench clean
+
+help: ## Show the available commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its development tools
+
+run: $(STAMP) ## Set up and start everything on embedded defaults
+	$(BIN)/python -m compliance.demo
+
+lint: $(STAMP) ## ruff and the import contracts
+	$(BIN)/ruff check compliance web tests bench
+	$(BIN)/ruff format --check compliance web tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP) ## mypy over compliance and web
+	$(BIN)/mypy
+
+test: lint typecheck ## Lint, type-check and run the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) ## Accuracy, speed and memory benchmarks (reads $(SHARED)/bench when present)
+	$(BIN)/python -m bench --shared $(SHARED)
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out

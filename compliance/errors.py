@@ -1,0 +1,88 @@
+"""One error hierarchy for the whole project.
+
+Every error a user can cause or meet carries the exit code the CLI uses for it, so the CLI,
+the API and the workers translate errors the same way. Library errors (YAML, JSON, HTTP,
+huggingface_hub) are translated into these at the boundary where they are raised.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes of ``compliance check`` and friends."""
+
+    PASS = 0
+    FAIL = 1  # a triggered finding at or above --fail-on
+    INCONCLUSIVE = 2  # uncertain findings, unless allowed
+    NOT_FOUND = 3  # model not found or not accessible
+    INPUT = 4  # usage, input or rule-set error
+
+
+class ComplianceError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.INPUT
+
+    def __init__(self, message: str, *, source: str | None = None, where: str | None = None) -> None:
+        self.message = message
+        self.source = source
+        self.where = where
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message on one line, prefixed by the file and place it concerns."""
+        prefix = ""
+        if self.source:
+            prefix = self.source
+            if self.where:
+                prefix += f": {self.where}"
+            prefix += ": "
+        return prefix + " ".join(self.message.split())
+
+
+class InputError(ComplianceError):
+    """Bad input: a path, a file, an option, a declared fact."""
+
+
+class ModelFileError(InputError):
+    """A model artefact (safetensors header, config.json, model card) is malformed."""
+
+
+class UsageError(InputError):
+    """An option or argument is malformed."""
+
+
+class RuleSetError(InputError):
+    """A rule set, waiver file or catalog failed to load or validate."""
+
+
+class ModelNotFound(ComplianceError):
+    """The model (or the revision) does not exist or is not accessible."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class AccessDenied(ModelNotFound):
+    """The model exists but is gated or private for this token."""
+
+
+class HubError(ComplianceError):
+    """The hub failed in a way that is not the caller's fault (5xx, timeout, garbage)."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class RateLimited(HubError):
+    """The hub answered 429; ``retry_after`` is the advised wait in seconds, when given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: str | None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kw)
+
+
+class ServiceError(ComplianceError):
+    """A server-side component (database, broker, remote compliance server) failed."""
+
+    exit_code = ExitCode.INCONCLUSIVE

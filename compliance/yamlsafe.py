@@ -1,0 +1,81 @@
+"""YAML for untrusted input: safe constructors only, bounded size, aliases and nesting.
+
+Model cards are hostile input and rule files are reviewed but still user-written. PyYAML's
+safe loader already refuses ``!!python/...`` tags; on top of it this loader refuses anchors
+used as a "billion laughs" amplifier, deep nesting, and duplicate mapping keys (which PyYAML
+would otherwise resolve silently, last one wins).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node
+
+from compliance.errors import InputError
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ALIASES = 64
+MAX_DEPTH = 64
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that counts aliases and depth and rejects duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (possible YAML bomb)")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH}")
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+                try:
+                    duplicate = key in seen
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "unhashable mapping key", key_node.start_mark
+                    ) from None
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def load_yaml(text: str, *, source: str, max_bytes: int = MAX_BYTES) -> Any:
+    """Parse one YAML document from untrusted text.
+
+    Raises :class:`InputError` naming ``source`` and the line for any defect: too large, not
+    YAML, a non-safe tag, too many aliases, too deep, or a duplicate key.
+    """
+    if len(text) > max_bytes:
+        raise InputError(f"YAML larger than {max_bytes} bytes", source=source)
+    try:
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"invalid YAML: {problem}", source=source, where=where) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError("invalid YAML: nesting too deep", source=source) from None

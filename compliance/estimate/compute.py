@@ -1,0 +1,365 @@
+"""Training compute in FLOP: an interval, a confidence tier, a method and the inputs used.
+
+Two methods, as Epoch AI uses them:
+
+* operation counting: ``6 × N × D`` (N = parameters active per token, D = training tokens);
+* hardware: ``chip-hours × 3600 × dense peak FLOP/s × utilisation``.
+
+Operation counting is preferred when both apply (it needs no utilisation guess); the other
+estimate is kept as an alternative, and when the two disagree the interval is widened to cover
+both and the confidence drops a tier. With neither, the parameter count alone still bounds the
+compute from above (no public model has been trained on more than a few tens of trillions of
+tokens), which lets a small model be cleared of a 1e25 threshold with speculative confidence
+while the value itself stays unknown.
+
+Lineage: a derived model's cumulative compute is its base model's plus the modification's,
+and the two parts are kept as separate facts because regimes count them differently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+
+FLOP_PER_PARAM_TOKEN = 6.0
+# 6ND leaves out attention (which grows with context length) and counts embedding parameters
+# that do no matrix multiplies; together these put the true count within about -20%/+30%.
+OPERATION_COUNT_SPREAD = (0.8, 1.3)
+# Epoch AI's defaults when utilisation is unknown: 30% for language models, 40% otherwise.
+DEFAULT_UTILIZATION_LLM = 0.30
+DEFAULT_UTILIZATION_OTHER = 0.40
+UTILIZATION_RANGE = (0.15, 0.60)
+# Upper bound on training tokens for the parameter-only ceiling. The largest disclosed runs
+# are around 3-4e13 tokens; 1e14 leaves a wide margin so that "below" is never claimed lightly.
+MAX_PLAUSIBLE_TOKENS = 1e14
+# Two estimates "disagree" when their intervals do not overlap.
+DERIVED_RELATIONS = ("finetune", "adapter", "merge", "quantized")
+
+
+@dataclass(frozen=True, slots=True)
+class Peak:
+    """Dense peak throughput of one accelerator at the training precision."""
+
+    flops_per_second: float
+    label: str  # e.g. "NVIDIA H100 SXM, dense BF16 989.5 TFLOPS"
+
+
+PeakLookup = Callable[[str], Peak | None]
+
+
+def estimate_compute(
+    facts: FactSet,
+    *,
+    peak_lookup: PeakLookup | None = None,
+    base_compute: Fact | None = None,
+) -> list[Fact]:
+    """Estimate training compute from the facts found so far.
+
+    Returns the facts to set: always ``training_compute_flop`` (cumulative), and for a derived
+    model ``base_model_compute_flop`` and ``finetune_compute_flop`` when they are known.
+    A declared ``training_compute_flop`` is kept as it is; estimates are attached to it as
+    alternatives so a reviewer can see whether the declaration is plausible.
+    """
+    own = _own_estimate(facts, peak_lookup)
+    relation = _relation(facts)
+    declared_total = facts.get("training_compute_flop")
+    if declared_total is not None and declared_total.method == "declared":
+        if own is not None and own.method != "parameter-bound":
+            declared_total.alternatives.append(own)
+            if _disjoint(declared_total, own):
+                declared_total.note = _join(
+                    declared_total.note,
+                    f"the {own.method} estimate ({_fmt(own.value)} FLOP) falls outside the declared interval",
+                )
+        return [declared_total, *_declared_parts(facts)]
+    if relation is None:
+        return [own or _unknown_total(facts)]
+    return _lineage(facts, relation, own, base_compute)
+
+
+# --- the model's own training -------------------------------------------------------------
+
+
+def _own_estimate(facts: FactSet, peak_lookup: PeakLookup | None) -> Fact | None:
+    counted = _operation_counting(facts)
+    hardware = _hardware_method(facts, peak_lookup)
+    if counted is not None and hardware is not None:
+        return _reconcile(counted, hardware)
+    if counted is not None:
+        return counted
+    if hardware is not None:
+        return hardware
+    return _parameter_bound(facts)
+
+
+def _parameters_used(facts: FactSet) -> Fact | None:
+    active = facts.get("active_parameters")
+    if active is not None and active.known:
+        return active
+    total = facts.get("parameters")
+    return total if total is not None and total.known else None
+
+
+def _operation_counting(facts: FactSet) -> Fact | None:
+    params = _parameters_used(facts)
+    tokens = facts.get("training_tokens")
+    if params is None or tokens is None or not tokens.known:
+        return None
+    n, d = float(params.value), float(tokens.value)
+    n_lo, n_hi = _bounds(params)
+    d_lo, d_hi = _bounds(tokens)
+    lo_f, hi_f = OPERATION_COUNT_SPREAD
+    kind = "active parameters" if params.name == "active_parameters" else "parameters"
+    return Fact(
+        name="training_compute_flop",
+        value=FLOP_PER_PARAM_TOKEN * n * d,
+        low=FLOP_PER_PARAM_TOKEN * n_lo * d_lo * lo_f,
+        high=FLOP_PER_PARAM_TOKEN * n_hi * d_hi * hi_f,
+        confidence=Confidence.weakest(params.confidence, tokens.confidence, Confidence.CONFIDENT),
+        method="operation-counting",
+        evidence=[
+            Evidence("derived", "estimator", f"6 × {_fmt(n)} {kind} × {_fmt(d)} tokens"),
+            *params.evidence,
+            *tokens.evidence,
+        ],
+    )
+
+
+def _chip_hours(facts: FactSet) -> tuple[float, float, float, Confidence, list[Evidence]] | None:
+    hours = facts.get("training_gpu_hours")
+    if hours is not None and hours.known:
+        lo, hi = _bounds(hours)
+        return float(hours.value), lo, hi, hours.confidence, list(hours.evidence)
+    count = facts.get("training_hardware_count")
+    duration = facts.get("training_duration_hours")
+    if count is None or duration is None or not count.known or not duration.known:
+        return None
+    c_lo, c_hi = _bounds(count)
+    t_lo, t_hi = _bounds(duration)
+    conf = Confidence.weakest(count.confidence, duration.confidence).weaker()
+    evidence = [
+        Evidence("derived", "estimator", f"{_fmt(count.value)} chips × {_fmt(duration.value)} hours"),
+        *count.evidence,
+        *duration.evidence,
+    ]
+    return float(count.value) * float(duration.value), c_lo * t_lo, c_hi * t_hi, conf, evidence
+
+
+def _hardware_method(facts: FactSet, peak_lookup: PeakLookup | None) -> Fact | None:
+    hardware = facts.get("training_hardware")
+    if peak_lookup is None or hardware is None or not hardware.known:
+        return None
+    hours = _chip_hours(facts)
+    peak = peak_lookup(str(hardware.value))
+    if hours is None or peak is None:
+        return None
+    h, h_lo, h_hi, h_conf, h_evidence = hours
+    util_fact = facts.get("training_utilization")
+    if util_fact is not None and util_fact.known:
+        util = float(util_fact.value)
+        u_lo, u_hi = _bounds(util_fact)
+        conf = Confidence.weakest(h_conf, hardware.confidence, util_fact.confidence)
+        util_text = f"utilisation {util:.2f} (declared)"
+    else:
+        util = DEFAULT_UTILIZATION_LLM if _is_language_model(facts) else DEFAULT_UTILIZATION_OTHER
+        u_lo, u_hi = UTILIZATION_RANGE
+        # A guessed utilisation alone spans a factor of four: never better than "likely".
+        conf = Confidence.weakest(h_conf, hardware.confidence, Confidence.LIKELY)
+        util_text = f"assumed utilisation {util:.2f} (range {u_lo}-{u_hi})"
+    peak_f = peak.flops_per_second
+    return Fact(
+        name="training_compute_flop",
+        value=h * 3600 * peak_f * util,
+        low=h_lo * 3600 * peak_f * u_lo,
+        high=h_hi * 3600 * peak_f * u_hi,
+        confidence=conf,
+        method="hardware",
+        evidence=[
+            Evidence(
+                "derived",
+                "estimator",
+                f"{_fmt(h)} chip-hours × 3600 s × {_fmt(peak_f)} FLOP/s × {util_text}",
+            ),
+            Evidence("catalog", "hardware catalog", peak.label),
+            *h_evidence,
+            *hardware.evidence,
+        ],
+    )
+
+
+def _parameter_bound(facts: FactSet) -> Fact | None:
+    params = _parameters_used(facts)
+    if params is None:
+        return None
+    _, n_hi = _bounds(params)
+    high = FLOP_PER_PARAM_TOKEN * n_hi * MAX_PLAUSIBLE_TOKENS * OPERATION_COUNT_SPREAD[1]
+    return Fact(
+        name="training_compute_flop",
+        value=None,
+        low=None,
+        high=high,
+        confidence=Confidence.SPECULATIVE,
+        method="parameter-bound",
+        evidence=[
+            Evidence(
+                "derived",
+                "estimator",
+                f"training tokens unknown; ceiling 6 × {_fmt(n_hi)} parameters × "
+                f"{_fmt(MAX_PLAUSIBLE_TOKENS)} tokens × {OPERATION_COUNT_SPREAD[1]}",
+            ),
+            *params.evidence,
+        ],
+        note="only an upper bound is known: no training tokens or hardware-hours were found",
+    )
+
+
+def _reconcile(counted: Fact, hardware: Fact) -> Fact:
+    counted.alternatives.append(hardware)
+    ratio = hardware.value / counted.value if counted.value else math.inf
+    if _disjoint(counted, hardware):
+        counted.low = min(_lo(counted), _lo(hardware))
+        counted.high = max(_hi(counted), _hi(hardware))
+        counted.confidence = counted.confidence.weaker()
+        counted.note = _join(
+            counted.note,
+            f"operation counting chosen (it needs no utilisation guess); the hardware estimate is "
+            f"{ratio:.2f}× it and outside its interval, so the interval was widened to cover both",
+        )
+    else:
+        counted.note = _join(
+            counted.note,
+            f"operation counting chosen; the hardware estimate ({ratio:.2f}× it) agrees within the intervals",
+        )
+    return counted
+
+
+# --- lineage ----------------------------------------------------------------------------
+
+
+def _relation(facts: FactSet) -> str | None:
+    relation = facts.value("base_model_relation")
+    if relation in DERIVED_RELATIONS:
+        return str(relation)
+    if facts.value("base_model") or facts.get("base_model_compute_flop") is not None:
+        return "finetune"
+    return None
+
+
+def _declared_parts(facts: FactSet) -> list[Fact]:
+    return [f for name in ("base_model_compute_flop", "finetune_compute_flop") if (f := facts.get(name))]
+
+
+def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact | None) -> list[Fact]:
+    base = facts.get("base_model_compute_flop") or _as_part(base_compute, "base_model_compute_flop")
+    modification = facts.get("finetune_compute_flop")
+    if modification is None and relation == "quantized":
+        # Quantising a model costs a negligible number of operations next to training it.
+        modification = Fact(
+            "finetune_compute_flop",
+            0.0,
+            confidence=Confidence.LIKELY,
+            method="lineage",
+            evidence=[Evidence("derived", "estimator", "quantization adds no training compute")],
+        )
+    parts = [p for p in (base, modification) if p is not None]
+    if base is not None and modification is not None:
+        total = _sum("training_compute_flop", base, modification)
+    elif own is not None and own.method != "parameter-bound":
+        # Cards of derived models describe the pre-training run they inherit, so an estimate
+        # from the card's tokens or hours measures the cumulative compute, not the modification.
+        total = own
+        total.note = _join(
+            total.note,
+            f"{relation} of {facts.value('base_model', 'an undeclared base')}: "
+            "estimate taken as cumulative (base + modification)",
+        )
+    else:
+        known = [p for p in parts if p.low is not None]
+        ceiling = own.high if own is not None and own.method == "parameter-bound" else None
+        total = Fact(
+            "training_compute_flop",
+            None,
+            low=sum(float(p.low or 0.0) for p in known) if known else None,
+            high=ceiling,
+            confidence=Confidence.SPECULATIVE if ceiling is not None or known else Confidence.UNKNOWN,
+            method="lineage",
+            evidence=[e for p in parts for e in p.evidence] + (own.evidence if own is not None else []),
+            note=f"{relation} of {facts.value('base_model', 'an undeclared base')}: "
+            + ("base compute unknown" if base is None else "modification compute unknown"),
+        )
+    return [total, *parts]
+
+
+def _as_part(fact: Fact | None, name: str) -> Fact | None:
+    if fact is None:
+        return None
+    evidence = list(fact.evidence)
+    return Fact(name, fact.value, fact.low, fact.high, fact.confidence, "lineage", evidence, fact.note)
+
+
+def _sum(name: str, a: Fact, b: Fact) -> Fact:
+    value = None if a.value is None or b.value is None else float(a.value) + float(b.value)
+    low = None if a.low is None or b.low is None else a.low + b.low
+    high = None if a.high is None or b.high is None else a.high + b.high
+    return Fact(
+        name,
+        value,
+        low,
+        high,
+        Confidence.weakest(a.confidence, b.confidence),
+        "lineage",
+        [Evidence("derived", "estimator", f"{a.name} + {b.name}"), *a.evidence, *b.evidence],
+    )
+
+
+def _unknown_total(facts: FactSet) -> Fact:
+    missing = [n for n in ("parameters", "training_tokens") if facts.get(n) is None]
+    return Fact(
+        "training_compute_flop",
+        None,
+        confidence=Confidence.UNKNOWN,
+        method="none",
+        note="nothing supports an estimate" + (f" (missing: {', '.join(missing)})" if missing else ""),
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _is_language_model(facts: FactSet) -> bool:
+    modalities = facts.value("output_modalities") or []
+    return "text" in modalities or facts.value("pipeline_tag") in (None, "text-generation")
+
+
+def _bounds(fact: Fact) -> tuple[float, float]:
+    value = float(fact.value)
+    low = float(fact.low) if fact.low is not None else value
+    high = float(fact.high) if fact.high is not None else value
+    return low, high
+
+
+def _lo(f: Fact) -> float:
+    return float(f.low if f.low is not None else f.value)
+
+
+def _hi(f: Fact) -> float:
+    return float(f.high if f.high is not None else f.value)
+
+
+def _disjoint(a: Fact, b: Fact) -> bool:
+    if a.low is None or a.high is None or b.low is None or b.high is None:
+        return False
+    return a.high < b.low or b.high < a.low
+
+
+def _join(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "unknown"
+    return f"{x:.3g}" if abs(x) >= 1e5 or (x and abs(x) < 1e-2) else f"{x:g}"

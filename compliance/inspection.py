@@ -1,0 +1,296 @@
+"""Inspect a model: gather its facts, with evidence, from whatever artefacts are available.
+
+This module holds what every source has in common: merging parameter counts from headers,
+config and card, applying declarations, and estimating compute. The local-directory source is
+here too; the hub source (``compliance.hub``) feeds the same merge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import InputError, ModelFileError
+from compliance.estimate.compute import Peak, PeakLookup, estimate_compute
+from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+# Two parameter counts "disagree" beyond this relative difference.
+PARAMETER_TOLERANCE = 0.05
+
+
+@dataclass(slots=True)
+class ModelRef:
+    """Which model was inspected, and at which revision."""
+
+    id: str
+    source: str  # "local", "hub" or "declared"
+    path: str | None = None
+    revision: str | None = None  # as asked
+    sha: str | None = None  # resolved commit
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {k: v for k, v in {
+            "id": self.id, "source": self.source, "path": self.path,
+            "revision": self.revision, "sha": self.sha,
+        }.items() if v is not None}  # fmt: skip
+
+
+@dataclass(slots=True)
+class Inspection:
+    """Everything known about one model."""
+
+    model: ModelRef
+    facts: FactSet
+    lineage: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files_read: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+
+
+@dataclass(slots=True)
+class Artefacts:
+    """The raw material of an inspection, whatever its source."""
+
+    config: dict[str, Any] | None = None
+    config_source: str = "config.json"
+    headers: Any = None  # SafetensorsSummary
+    card: Any = None  # CardInfo
+    card_source: str = "README.md"
+    extra_facts: list[Fact] = field(default_factory=list)  # e.g. hub-api facts
+    warnings: list[str] = field(default_factory=list)
+
+
+def catalog_peak_lookup() -> PeakLookup:
+    """A peak-throughput lookup backed by the shipped hardware catalog."""
+    from compliance.hardware.catalog import load_catalog
+
+    catalog = load_catalog()
+
+    def lookup(name: str) -> Peak | None:
+        acc = catalog.find(name)
+        if acc is None:
+            return None
+        peak = acc.peak_flops("bf16")
+        if not peak:
+            return None
+        return Peak(peak, f"{acc.vendor} {acc.name}: dense 16-bit peak {peak / 1e12:g} TFLOPS")
+
+    return lookup
+
+
+def read_config(path: Path, *, label: str = "config.json") -> dict[str, Any]:
+    """Read a config.json, bounded, as a JSON object."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ModelFileError(f"larger than {MAX_CONFIG_BYTES} bytes", source=label)
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ModelFileError(f"cannot read: {exc.strerror or exc}", source=label) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"not valid JSON ({exc})", source=label) from None
+    if not isinstance(data, dict):
+        raise ModelFileError("not a JSON object", source=label)
+    return data
+
+
+def gather_local(directory: Path) -> tuple[Artefacts, list[str], int]:
+    """Read a local model directory's config, safetensors headers and card.
+
+    Returns the artefacts, the files read and the bytes read.
+    """
+    from compliance.facts.card import parse_card_file
+    from compliance.facts.safetensors import summarize_directory
+
+    if not directory.exists():
+        raise InputError("no such directory", source=str(directory))
+    if not directory.is_dir():
+        raise InputError("not a directory (give the model's folder)", source=str(directory))
+    try:
+        entries = {p.name for p in directory.iterdir()}
+    except OSError as exc:
+        raise InputError(f"cannot list: {exc.strerror or exc}", source=str(directory)) from None
+    art = Artefacts()
+    files: list[str] = []
+    nbytes = 0
+    if "config.json" in entries:
+        config_path = directory / "config.json"
+        art.config = read_config(config_path, label=str(config_path))
+        art.config_source = "config.json"
+        files.append("config.json")
+        nbytes += config_path.stat().st_size
+    headers = summarize_directory(directory)
+    if headers is not None:
+        art.headers = headers
+        files.extend(headers.files)
+        nbytes += headers.bytes_read
+    readme = next((n for n in ("README.md", "readme.md", "README.MD") if n in entries), None)
+    if readme is not None:
+        art.card = parse_card_file(directory / readme)
+        art.card_source = readme
+        files.append(readme)
+        nbytes += (directory / readme).stat().st_size
+    if not files:
+        raise InputError(
+            "nothing to inspect: no config.json, README.md or *.safetensors", source=str(directory)
+        )
+    return art, files, nbytes
+
+
+def build_facts(
+    art: Artefacts,
+    *,
+    declared: Iterable[Fact] = (),
+    peak_lookup: PeakLookup | None = None,
+    base_compute: Fact | None = None,
+    use_exact: bool = False,
+) -> tuple[FactSet, list[str]]:
+    """Merge the artefacts into one fact set, apply declarations, then estimate compute."""
+    facts = FactSet()
+    warnings = list(art.warnings)
+    for fact in art.extra_facts:
+        facts.set(fact)
+    _architecture_facts(art, facts, warnings, use_exact)
+    if art.card is not None:
+        warnings.extend(art.card.warnings)
+        for fact in art.card.facts:
+            existing = facts.get(fact.name)
+            if existing is None or existing.confidence.rank > fact.confidence.rank:
+                if existing is not None:
+                    fact.alternatives.append(existing)
+                facts.set(fact)
+            elif fact.name in ("parameters", "active_parameters"):
+                _compare_counts(existing, fact)
+    for fact in declared:
+        previous = facts.get(fact.name)
+        if previous is not None and previous.known:
+            fact.alternatives.append(previous)
+        facts.set(fact)
+    for fact in estimate_compute(facts, peak_lookup=peak_lookup, base_compute=base_compute):
+        facts.set(fact)
+    return facts, warnings
+
+
+def _architecture_facts(art: Artefacts, facts: FactSet, warnings: list[str], use_exact: bool) -> None:
+    from compliance.facts.architectures import count_parameters
+
+    counted = None
+    config_fact = None
+    if art.config is not None:
+        counted = count_parameters(art.config, source=art.config_source)
+        detail = f"{counted.family} formula" + (f" ({counted.note})" if counted.note else "")
+        config_fact = Fact(
+            "parameters",
+            counted.total,
+            confidence=Confidence.CONFIDENT if counted.exact else Confidence.SPECULATIVE,
+            method="architecture",
+            evidence=[Evidence("config", art.config_source, detail)],
+        )
+        for key, name in (("architectures", "architecture"), ("model_type", "model_type")):
+            raw = art.config.get(key)
+            if isinstance(raw, list) and raw:
+                raw = raw[0]
+            if isinstance(raw, str) and raw:
+                facts.set(Fact(name, raw, evidence=[Evidence("config", art.config_source, f"{key}: {raw}")]))
+    header_fact = None
+    headers = art.headers
+    if headers is not None and headers.total > 0:
+        dtypes = ", ".join(f"{k} {v:,}" for k, v in sorted(headers.by_dtype.items()))
+        header_fact = Fact(
+            "parameters",
+            headers.total,
+            method="safetensors-header",
+            evidence=[
+                Evidence(
+                    "safetensors-header",
+                    ", ".join(headers.files[:3])
+                    + (f" (+{len(headers.files) - 3} more)" if len(headers.files) > 3 else ""),
+                    f"{len(headers.tensors):,} tensors in {len(headers.files)} file(s): {dtypes}",
+                )
+            ],
+            note=headers.note,
+        )
+        facts.set(Fact(
+            "parameters_by_dtype", dict(headers.by_dtype), method="safetensors-header",
+            evidence=list(header_fact.evidence),
+        ))  # fmt: skip
+        if headers.packed_quantized:
+            header_fact.confidence = Confidence.SPECULATIVE
+            header_fact.note = (
+                "integer tensors hold packed quantized weights; the stored count is not the true count"
+            )
+    chosen = _choose_parameters(header_fact, config_fact, warnings)
+    if use_exact and art.config is not None:
+        _exact_alternative(art.config, chosen, warnings)
+    if chosen is not None:
+        facts.set(chosen)
+    if counted is not None and counted.active is not None:
+        facts.set(Fact(
+            "active_parameters", counted.active,
+            confidence=Confidence.CONFIDENT if counted.exact else Confidence.SPECULATIVE,
+            method="architecture",
+            evidence=[Evidence("config", art.config_source, f"{counted.family}: active per token")],
+        ))  # fmt: skip
+    elif chosen is not None and counted is not None:
+        facts.set(Fact(
+            "active_parameters", chosen.value, chosen.low, chosen.high, chosen.confidence, chosen.method,
+            list(chosen.evidence), note="dense model: every parameter is active",
+        ))  # fmt: skip
+
+
+def _choose_parameters(header: Fact | None, config: Fact | None, warnings: list[str]) -> Fact | None:
+    if header is not None and config is not None:
+        if header.confidence is Confidence.SPECULATIVE and config.confidence is Confidence.CONFIDENT:
+            header, config = config, header  # packed quantized weights: trust the architecture
+        _compare_counts(header, config)
+        if header.note and "disagree" in header.note:
+            warnings.append(header.note)
+        return header
+    return header or config
+
+
+def _compare_counts(chosen: Fact, other: Fact) -> None:
+    chosen.alternatives.append(other)
+    if chosen.value and other.value:
+        diff = abs(float(other.value) - float(chosen.value)) / float(chosen.value)
+        if diff > PARAMETER_TOLERANCE:
+            chosen.note = (
+                f"{other.method} count {float(other.value):,.0f} and {chosen.method} count "
+                f"{float(chosen.value):,.0f} disagree by {diff:.0%}"
+            )
+
+
+def _exact_alternative(config: dict[str, Any], chosen: Fact | None, warnings: list[str]) -> None:
+    from compliance.facts.exact import count_exact, exact_available
+
+    if not exact_available():
+        warnings.append("--exact needs the optional extra: pip install 'compliance[exact]'")
+        return
+    exact = count_exact(config)
+    if exact is None:
+        warnings.append("transformers could not build this architecture; exact count skipped")
+        return
+    fact = Fact("parameters", exact.total, method="exact", evidence=[
+        Evidence("exact", "transformers", f"meta-device model built from config ({exact.family})"),
+    ])  # fmt: skip
+    if chosen is not None:
+        _compare_counts(chosen, fact)
+
+
+def inspect_local(
+    path: Path,
+    *,
+    declared: Iterable[Fact] = (),
+    peak_lookup: PeakLookup | None = None,
+    use_exact: bool = False,
+    model_id: str | None = None,
+) -> Inspection:
+    """Inspect a local model directory (about to be published)."""
+    art, files, nbytes = gather_local(path)
+    facts, warnings = build_facts(art, declared=declared, peak_lookup=peak_lookup, use_exact=use_exact)
+    ref = ModelRef(id=model_id or path.resolve().name, source="local", path=str(path))
+    return Inspection(ref, facts, warnings=warnings, files_read=files, bytes_read=nbytes)

@@ -135,9 +135,7 @@ def gather_local(directory: Path) -> tuple[Artefacts, list[str], int]:
         files.append(readme)
         nbytes += (directory / readme).stat().st_size
     if not files:
-        raise InputError(
-            "nothing to inspect: no config.json, README.md or *.safetensors", source=str(directory)
-        )
+        raise InputError("nothing to inspect: no config.json, README.md or *.safetensors", source=str(directory))
     return art, files, nbytes
 
 
@@ -220,9 +218,7 @@ def _architecture_facts(art: Artefacts, facts: FactSet, warnings: list[str], use
         ))  # fmt: skip
         if headers.packed_quantized:
             header_fact.confidence = Confidence.SPECULATIVE
-            header_fact.note = (
-                "integer tensors hold packed quantized weights; the stored count is not the true count"
-            )
+            header_fact.note = "integer tensors hold packed quantized weights; the stored count is not the true count"
     chosen = _choose_parameters(header_fact, config_fact, warnings)
     if use_exact and art.config is not None:
         _exact_alternative(art.config, chosen, warnings)

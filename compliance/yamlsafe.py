@@ -53,9 +53,7 @@ class _BoundedLoader(yaml.SafeLoader):
                         None, None, "unhashable mapping key", key_node.start_mark
                     ) from None
                 if duplicate:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
-                    )
+                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
@@ -69,7 +67,7 @@ def load_yaml(text: str, *, source: str, max_bytes: int = MAX_BYTES) -> Any:
     if len(text) > max_bytes:
         raise InputError(f"YAML larger than {max_bytes} bytes", source=source)
     try:
-        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: safe constructors only
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else None

@@ -1,0 +1,112 @@
+"""The check service: inspect a model, add the deployment context, evaluate rules, decide.
+
+The CLI, the API and the workers all call :func:`run_check`; they differ only in how they
+collect the options and where they send the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+from compliance.inspection import Inspection
+from compliance.report.model import Report, Summary
+
+MARKETS = ("EU", "US-CA", "US-NY", "KR", "CN")
+
+
+@dataclass(slots=True)
+class CheckOptions:
+    """Everything a check needs besides the model."""
+
+    as_of: date
+    rules: Sequence[str] = ()  # rule-set ids or paths; empty: all shipped
+    destination: str | None = None
+    markets: Sequence[str] = ()
+    hardware: str | None = None  # NAME[xCOUNT]
+    open_weights: bool | None = None
+    developer_revenue_usd: float | None = None
+    fail_on: str = "high"
+    fail_on_uncertain: bool = True
+    waivers_path: Path | None = None
+    use_waivers: bool = True
+    today: date | None = None  # for waiver expiry; defaults to as_of
+    extra_context: list[Fact] = field(default_factory=list)
+
+
+def context_facts(options: CheckOptions) -> list[Fact]:
+    """Facts that describe the deployment rather than the model."""
+    from compliance.hardware.catalog import hardware_facts, load_catalog, parse_hardware_spec
+    from compliance.hardware.destinations import destination_facts, resolve_country
+
+    out: list[Fact] = []
+    if options.destination:
+        out.extend(destination_facts(resolve_country(options.destination)))
+    if options.hardware:
+        accelerator, count = parse_hardware_spec(options.hardware, load_catalog())
+        out.extend(hardware_facts(accelerator, count))
+    if options.markets:
+        out.append(_declared("markets", list(options.markets), f"--market {','.join(options.markets)}"))
+    if options.open_weights is not None:
+        out.append(_declared("open_weights", options.open_weights, f"--open-weights {options.open_weights}"))
+    if options.developer_revenue_usd is not None:
+        out.append(_declared("developer_revenue_usd", options.developer_revenue_usd, "--revenue"))
+    out.extend(options.extra_context)
+    return out
+
+
+def _declared(name: str, value: Any, detail: str) -> Fact:
+    return Fact(name, value, confidence=Confidence.CONFIDENT, method="declared",
+                evidence=[Evidence("declared", "command line", detail)])  # fmt: skip
+
+
+def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None) -> Report:
+    """Evaluate the rule sets against an inspected model and decide the outcome."""
+    from compliance.rules.engine import load_rulesets
+    from compliance.rules.gate import decide
+    from compliance.rules.waivers import apply_waivers, load_waivers
+
+    facts = FactSet({f.name: f for f in inspection.facts})
+    for fact in context_facts(options):
+        previous = facts.get(fact.name)
+        if previous is None or fact.method == "declared" or fact.evidence[0].kind == "catalog":
+            facts.set(fact)
+    book = rulebook if rulebook is not None else load_rulesets()
+    if options.rules:
+        book = book.select(list(options.rules))
+    findings = book.evaluate(
+        facts,
+        as_of=options.as_of,
+        markets=list(options.markets) or None,
+        destination=facts.value("destination_country"),
+    )
+    report = Report.for_inspection(inspection)
+    report.facts = facts
+    if options.use_waivers and options.waivers_path is not None:
+        waivers = load_waivers(options.waivers_path)
+        report.notes.extend(apply_waivers(findings, inspection.model.id, waivers, options.today or options.as_of))
+    decision = decide(findings, fail_on=options.fail_on, fail_on_uncertain=options.fail_on_uncertain)
+    report.findings = findings
+    report.rulesets = [rs.to_dict() for rs in book.rulesets]
+    report.as_of = options.as_of
+    report.summary = Summary(
+        outcome=decision.outcome,
+        exit_code=decision.exit_code,
+        counts=decision.counts,
+        fail_on=options.fail_on,
+        fail_on_uncertain=options.fail_on_uncertain,
+    )
+    report.context = {
+        "destination": facts.value("destination_country"),
+        "markets": list(options.markets),
+        "hardware": options.hardware,
+        "open_weights": options.open_weights,
+        "developer_revenue_usd": options.developer_revenue_usd,
+        "rules": list(options.rules),
+        "waivers": str(options.waivers_path) if options.waivers_path and options.use_waivers else None,
+    }
+    return report

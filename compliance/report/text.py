@@ -1,0 +1,127 @@
+"""Plain-text report for people (the CLI's default format)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.facts.names import FACT_SPECS
+from compliance.report import numbers
+
+_VERDICT_LABEL = {
+    "triggered": "TRIGGERED",
+    "uncertain": "UNCERTAIN",
+    "not_triggered": "not triggered",
+    "not_applicable": "not applicable",
+}
+_ORDER = ["triggered", "uncertain", "not_triggered", "not_applicable"]
+
+
+def render(report: dict[str, Any], *, verbose: bool = False) -> str:
+    """Render a report dict (the JSON contract) as text."""
+    lines: list[str] = []
+    model = report["model"]
+    where = f" ({model['source']}: {model['path']})" if model.get("path") else f" ({model['source']})"
+    rev = f" @ {model['sha'][:12]}" if model.get("sha") else ""
+    lines.append(f"Model  {model['id']}{rev}{where}")
+    lines.append("")
+    lines.append("Facts")
+    for name, fact in report["facts"].items():
+        lines.extend(_fact_lines(name, fact, verbose))
+    if report.get("lineage"):
+        lines.append("")
+        lines.append("Lineage")
+        for link in report["lineage"]:
+            lines.append("  " + _lineage_line(link))
+    findings = report.get("findings") or []
+    if findings:
+        lines.append("")
+        lines.append(f"Findings (law as of {report.get('as_of')})")
+        for verdict in _ORDER:
+            for finding in findings:
+                if finding["verdict"] == verdict and (verbose or verdict != "not_applicable"):
+                    lines.extend(_finding_lines(finding, verbose))
+        hidden = sum(1 for f in findings if f["verdict"] == "not_applicable")
+        if hidden and not verbose:
+            lines.append(f"  ({hidden} not applicable on that date or scope; --verbose lists them)")
+    for note in report.get("notes") or []:
+        lines.append(f"note: {note}")
+    for warning in report.get("warnings") or []:
+        lines.append(f"warning: {warning}")
+    lines.append("")
+    lines.append(_summary_line(report["summary"]))
+    return "\n".join(lines) + "\n"
+
+
+def _fact_lines(name: str, fact: dict[str, Any], verbose: bool) -> list[str]:
+    unit = FACT_SPECS[name].unit if name in FACT_SPECS else ""
+    value = numbers.quantity(fact.get("value"), unit)
+    span = numbers.interval(fact.get("low"), fact.get("high"), unit)
+    if fact.get("value") is None and span:
+        value = "unknown"
+    head = f"  {name:<26} {value} {span}".rstrip()
+    out = [f"{head:<62} {fact['confidence']:<11} {fact['method']}"]
+    if fact.get("note"):
+        out.append(f"      note: {fact['note']}")
+    shown = fact.get("evidence", []) if verbose else fact.get("evidence", [])[:2]
+    for ev in shown:
+        line = f":{ev['line']}" if ev.get("line") else ""
+        out.append(f"      ← {ev['source']}{line}: {_clip(ev['detail'], 150)}")
+    for alt in fact.get("alternatives", []) if verbose else []:
+        out.append(f"      alternative ({alt['method']}): {numbers.quantity(alt.get('value'), unit)}")
+    return out
+
+
+def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
+    label = _VERDICT_LABEL.get(f["verdict"], f["verdict"])
+    if f.get("waived"):
+        label = f"WAIVED ({label})"
+    out = [f"  {label:<16} {f['severity']:<8} {f['rule_id']}  {f['title']}"]
+    for comp in f.get("comparisons", []):
+        out.append("      " + _comparison(comp))
+    if f.get("reason"):
+        out.append(f"      why: {f['reason']}")
+    if f["verdict"] in ("triggered", "uncertain") or verbose:
+        out.append(f"      {f['citation']}" + (f" — {f['link']}" if f.get("link") else ""))
+        if f.get("message"):
+            out.append(f"      {_clip(f['message'], 300)}")
+    if f.get("waived"):
+        w = f["waived"]
+        out.append(f"      waived by {w.get('owner')} until {w.get('expires')}: {w.get('reason')}")
+    return out
+
+
+def _comparison(c: dict[str, Any]) -> str:
+    unit = FACT_SPECS[c["fact"]].unit if c.get("fact") in FACT_SPECS else ""
+    ops = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "eq": "=", "ne": "≠"}
+    op = ops.get(c.get("op", ""), c.get("op", ""))
+    value = c.get("value")
+    shown = numbers.quantity(value, unit) if value is not None else "unknown"
+    span = numbers.interval(c.get("low"), c.get("high"), unit)
+    threshold = c.get("threshold")
+    threshold_text = (
+        numbers.quantity(threshold, unit) if not isinstance(threshold, list) else ", ".join(map(str, threshold))
+    )
+    result = c.get("result")
+    return f"{c.get('fact')} {shown} {span} {op} {threshold_text}".replace("  ", " ") + (
+        f"  → {result}" if result else ""
+    )
+
+
+def _lineage_line(link: dict[str, Any]) -> str:
+    rel = link.get("relation") or "base"
+    compute = link.get("training_compute_flop")
+    extra = f", compute {numbers.sci(compute)} FLOP" if isinstance(compute, int | float) else ""
+    return f"{link.get('depth', 0)}: {link.get('model')} ({rel}{extra})"
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    counts = summary.get("counts") or {}
+    if summary["outcome"] == "not_checked":
+        return "Facts only (no rules evaluated)."
+    parts = [f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in (*_ORDER, "waived")]
+    return f"Outcome: {summary['outcome'].upper()} (exit {summary['exit_code']}) — " + ", ".join(parts)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,117 @@
+"""Settings: the one place that reads the environment, once, at start-up.
+
+Every entry point (CLI, web app, worker, beat) calls :func:`load_settings` when it starts and
+passes plain values down. Variables are ``COMPLIANCE_*``; the hub client's conventional
+``HF_TOKEN`` and ``HF_ENDPOINT`` are honoured as fallbacks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from compliance.errors import UsageError
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_DEV_SECRET = "dev-only-not-secret"
+
+
+def _flag(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"{name} must be true or false, got {raw!r}")
+
+
+def _number(raw: str | None, name: str, default: float, *, minimum: float = 0.0) -> float:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise UsageError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved configuration. Construct with :func:`load_settings`, or directly in tests."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file in data_dir
+    broker_url: str = ""  # empty: SQLAlchemy transport on a SQLite file in data_dir
+    result_backend: str = ""
+    hf_endpoint: str = DEFAULT_ENDPOINT
+    hf_token: str | None = None
+    hub_offline: bool = False
+    hub_timeout: float = 10.0  # seconds per request
+    hub_budget: float = 30.0  # seconds for all hub requests of one check
+    hub_retries: int = 3
+    lineage_depth: int = 5
+    rules_paths: tuple[Path, ...] = field(default_factory=tuple)
+    secret_key: str = _DEV_SECRET
+    environment: str = "development"
+    debug: bool = False
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``data_dir``."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'compliance.db').resolve()}"
+
+    @property
+    def effective_broker_url(self) -> str:
+        """The broker URL, defaulting to kombu's SQLAlchemy transport (no server needed)."""
+        return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
+    @property
+    def effective_result_backend(self) -> str:
+        """Celery's result backend (results live in our own tables; this holds task state only)."""
+        return self.result_backend or f"db+sqlite:///{(self.data_dir / 'results.db').resolve()}"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (command-line options win over the environment)."""
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in changes.items() if k in known and v is not None})
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``COMPLIANCE_*`` (and ``HF_TOKEN``/``HF_ENDPOINT``) from ``environ`` (default: os.environ)."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(f"COMPLIANCE_{name}")
+        return value if value not in (None, "") else None
+
+    rules = get("RULES")
+    environment = get("ENV") or "development"
+    secret = get("SECRET_KEY") or _DEV_SECRET
+    if environment == "production" and secret == _DEV_SECRET:
+        raise UsageError("COMPLIANCE_SECRET_KEY must be set when COMPLIANCE_ENV=production")
+    endpoint = get("HF_ENDPOINT") or env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    if not endpoint.startswith(("http://", "https://")):
+        raise UsageError(f"hub endpoint must be an http(s) URL, got {endpoint!r}")
+    return Settings(
+        data_dir=Path(get("DATA_DIR") or "var"),
+        database_url=get("DATABASE_URL") or "",
+        broker_url=get("BROKER_URL") or "",
+        result_backend=get("RESULT_BACKEND") or "",
+        hf_endpoint=endpoint.rstrip("/"),
+        hf_token=get("HF_TOKEN") or env.get("HF_TOKEN") or None,
+        hub_offline=_flag(get("HUB_OFFLINE"), "COMPLIANCE_HUB_OFFLINE", False),
+        hub_timeout=_number(get("HUB_TIMEOUT"), "COMPLIANCE_HUB_TIMEOUT", 10.0, minimum=0.1),
+        hub_budget=_number(get("HUB_BUDGET"), "COMPLIANCE_HUB_BUDGET", 30.0, minimum=0.1),
+        hub_retries=int(_number(get("HUB_RETRIES"), "COMPLIANCE_HUB_RETRIES", 3)),
+        lineage_depth=int(_number(get("LINEAGE_DEPTH"), "COMPLIANCE_LINEAGE_DEPTH", 5)),
+        rules_paths=tuple(Path(p) for p in rules.split(os.pathsep)) if rules else (),
+        secret_key=secret,
+        environment=environment,
+        debug=_flag(get("DEBUG"), "COMPLIANCE_DEBUG", False),
+    )

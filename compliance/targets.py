@@ -1,0 +1,87 @@
+"""What the user asked to inspect: a local directory or a model on a hub.
+
+``PATH_OR_ID`` is a directory when one exists at that path (or it is written as a path);
+otherwise it must be a hub model ID ``ORG/NAME`` with an optional ``@REVISION``. IDs are
+checked strictly here, before any request is made, so that nothing hostile reaches a URL.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from compliance.errors import UsageError
+
+MAX_ID_LENGTH = 96  # per part, as on the Hugging Face Hub
+MAX_REVISION_LENGTH = 255
+_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$")
+_REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+# Pull-request refs are the one hub revision form that contains slashes.
+_PR_REF = re.compile(r"^refs/pr/[0-9]{1,9}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A parsed target: exactly one of ``path`` or ``model_id`` is set."""
+
+    path: Path | None = None
+    model_id: str | None = None
+    revision: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        """True for a local directory."""
+        return self.path is not None
+
+
+def parse_target(text: str) -> Target:
+    """Decide whether ``text`` is a local directory or a hub model ID, and validate it."""
+    if not text or not text.strip():
+        raise UsageError("empty model ID or path")
+    candidate = Path(text).expanduser()
+    if candidate.exists() or text.startswith(("/", "./", "../", "~", ".\\")) or text in (".", ".."):
+        return Target(path=candidate)
+    model_id, revision = split_revision(text)
+    return Target(model_id=validate_model_id(model_id), revision=validate_revision(revision))
+
+
+def split_revision(text: str) -> tuple[str, str | None]:
+    """Split ``ORG/NAME@REV`` into its parts."""
+    if "@" in text:
+        model_id, _, revision = text.partition("@")
+        return model_id, revision
+    return text, None
+
+
+def validate_model_id(model_id: str) -> str:
+    """Return ``model_id`` if it is a well-formed ``ORG/NAME``; raise UsageError otherwise."""
+    shown = model_id if len(model_id) <= 80 else model_id[:77] + "..."
+    if unicodedata.normalize("NFKC", model_id) != model_id or not model_id.isascii():
+        raise UsageError(f"model ID {shown!r} has non-ASCII characters")
+    if "://" in model_id:
+        raise UsageError(f"{shown!r} is a URL; give the model ID as ORG/NAME (and --endpoint for the hub)")
+    parts = model_id.split("/")
+    if len(parts) != 2:
+        raise UsageError(f"model ID {shown!r} is not of the form ORG/NAME, and no such directory exists")
+    for part in parts:
+        if len(part) > MAX_ID_LENGTH or not _PART.match(part) or ".." in part or "--" in part:
+            raise UsageError(f"model ID {shown!r} is not a valid ORG/NAME")
+    return model_id
+
+
+def validate_revision(revision: str | None) -> str | None:
+    """Return ``revision`` if it is a safe branch, tag or commit name; raise UsageError otherwise."""
+    if revision is None or _PR_REF.match(revision):
+        return revision
+    if (
+        not revision
+        or len(revision) > MAX_REVISION_LENGTH
+        or not revision.isascii()
+        or not _REVISION.match(revision)
+        or ".." in revision
+    ):
+        shown = revision if len(revision) <= 60 else revision[:57] + "..."
+        raise UsageError(f"revision {shown!r} is not a valid branch, tag or commit")
+    return revision

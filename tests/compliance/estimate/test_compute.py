@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import pytest
+
+from compliance.estimate.compute import (
+    MAX_PLAUSIBLE_TOKENS,
+    OPERATION_COUNT_SPREAD,
+    Peak,
+    estimate_compute,
+)
+from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+
+H100 = Peak(989.5e12, "H100 dense BF16")
+
+
+def _fact(name: str, value: object, confidence: Confidence = Confidence.CONFIDENT, **kw: object) -> Fact:
+    return Fact(name, value, confidence=confidence, evidence=[Evidence("declared", "test", name)], **kw)  # type: ignore[arg-type]
+
+
+def _facts(*facts: Fact) -> FactSet:
+    return FactSet({f.name: f for f in facts})
+
+
+def _total(facts: FactSet, **kw: object) -> Fact:
+    result = {
+        f.name: f for f in estimate_compute(facts, peak_lookup=lambda name: H100 if "H100" in name else None, **kw)
+    }  # type: ignore[arg-type]
+    return result["training_compute_flop"]
+
+
+def test_operation_counting_matches_the_published_llama_405b_figure() -> None:
+    total = _total(_facts(_fact("parameters", 4.05e11), _fact("training_tokens", 1.56e13, Confidence.LIKELY)))
+    assert total.method == "operation-counting"
+    assert total.value == pytest.approx(3.79e25, rel=0.01)
+    assert total.low == pytest.approx(total.value * OPERATION_COUNT_SPREAD[0])
+    assert total.high == pytest.approx(total.value * OPERATION_COUNT_SPREAD[1])
+    assert total.confidence is Confidence.LIKELY  # only as good as its weakest input
+    assert "6 × 4.05e+11 parameters × 1.56e+13 tokens" in total.evidence[0].detail
+
+
+def test_mixture_of_experts_uses_active_parameters() -> None:
+    facts = _facts(_fact("parameters", 6.71e11), _fact("active_parameters", 3.7e10), _fact("training_tokens", 1.48e13))
+    total = _total(facts)
+    assert total.value == pytest.approx(6 * 3.7e10 * 1.48e13)
+    assert "active parameters" in total.evidence[0].detail
+
+
+def test_token_interval_widens_compute_interval() -> None:
+    tokens = _fact("training_tokens", 2e12, low=2e12, high=2.5e12)
+    total = _total(_facts(_fact("parameters", 7e9), tokens))
+    assert total.high == pytest.approx(6 * 7e9 * 2.5e12 * OPERATION_COUNT_SPREAD[1])
+
+
+def test_hardware_method_with_assumed_utilisation() -> None:
+    facts = _facts(_fact("training_gpu_hours", 3.08e7), _fact("training_hardware", "H100-80GB"))
+    total = _total(facts)
+    assert total.method == "hardware"
+    assert total.value == pytest.approx(3.08e7 * 3600 * 989.5e12 * 0.30)
+    assert total.low < total.value < total.high
+    assert total.confidence is Confidence.LIKELY
+    assert any(e.kind == "catalog" for e in total.evidence)
+
+
+def test_hardware_method_from_chip_count_and_duration() -> None:
+    facts = _facts(
+        _fact("training_hardware", "H100"),
+        _fact("training_hardware_count", 1000),
+        _fact("training_duration_hours", 100),
+        _fact("training_utilization", 0.4),
+    )
+    total = _total(facts)
+    assert total.value == pytest.approx(1000 * 100 * 3600 * 989.5e12 * 0.4)
+
+
+def test_unknown_hardware_gives_no_hardware_estimate() -> None:
+    facts = _facts(_fact("training_gpu_hours", 1e6), _fact("training_hardware", "Mystery-9000"))
+    assert _total(facts).method == "none"
+
+
+def test_agreeing_methods_keep_operation_counting_and_show_the_other() -> None:
+    n, d = 4.05e11, 1.56e13
+    hours = 6 * n * d / (3600 * 989.5e12 * 0.30)
+    facts = _facts(_fact("parameters", n), _fact("training_tokens", d), _fact("training_gpu_hours", hours),
+                   _fact("training_hardware", "H100"))  # fmt: skip
+    total = _total(facts)
+    assert total.method == "operation-counting"
+    assert [a.method for a in total.alternatives] == ["hardware"]
+    assert "agrees" in (total.note or "")
+    assert total.confidence is Confidence.CONFIDENT
+
+
+def test_disagreeing_methods_widen_the_interval_and_lower_confidence() -> None:
+    facts = _facts(_fact("parameters", 7e9), _fact("training_tokens", 1e12), _fact("training_gpu_hours", 1e7),
+                   _fact("training_hardware", "H100"))  # fmt: skip
+    total = _total(facts)
+    hardware = total.alternatives[0]
+    assert total.method == "operation-counting"
+    assert total.high == pytest.approx(hardware.high)
+    assert total.confidence is Confidence.LIKELY
+    assert "widened" in (total.note or "")
+
+
+def test_parameter_bound_when_tokens_are_unknown() -> None:
+    total = _total(_facts(_fact("parameters", 7e9)))
+    assert total.value is None
+    assert total.low is None
+    assert total.high == pytest.approx(6 * 7e9 * MAX_PLAUSIBLE_TOKENS * OPERATION_COUNT_SPREAD[1])
+    assert total.high < 1e25  # a 7B model can be cleared of the 1e25 presumption, speculatively
+    assert total.confidence is Confidence.SPECULATIVE
+
+
+def test_nothing_known_is_unknown() -> None:
+    total = _total(FactSet())
+    assert total.value is None and total.high is None
+    assert total.confidence is Confidence.UNKNOWN
+
+
+def test_declared_compute_wins_but_estimates_are_shown() -> None:
+    declared = Fact("training_compute_flop", 1e24, method="declared", evidence=[Evidence("declared", "--fact", "x")])
+    facts = _facts(_fact("parameters", 4.05e11), _fact("training_tokens", 1.56e13), declared)
+    total = _total(facts)
+    assert total.value == 1e24 and total.method == "declared"
+    assert total.alternatives[0].method == "operation-counting"
+    assert "outside the declared interval" in (total.note or "")
+
+
+def test_lineage_sums_declared_parts() -> None:
+    facts = _facts(
+        _fact("base_model", "meta-llama/Llama-3.1-8B"),
+        _fact("base_model_relation", "finetune"),
+        _fact("base_model_compute_flop", 1.2e24),
+        _fact("finetune_compute_flop", 1e22),
+    )
+    result = {f.name: f for f in estimate_compute(facts)}
+    assert result["training_compute_flop"].value == pytest.approx(1.21e24)
+    assert result["finetune_compute_flop"].value == 1e22
+    assert result["training_compute_flop"].method == "lineage"
+
+
+def test_lineage_takes_base_compute_from_the_resolved_base() -> None:
+    facts = _facts(_fact("base_model", "org/base"), _fact("base_model_relation", "quantized"), _fact("parameters", 8e9))
+    base = Fact("training_compute_flop", 1.2e24, 1e24, 1.5e24, Confidence.LIKELY, "operation-counting")
+    result = {f.name: f for f in estimate_compute(facts, base_compute=base)}
+    assert result["finetune_compute_flop"].value == 0.0  # quantizing is not training
+    assert result["training_compute_flop"].value == pytest.approx(1.2e24)
+    assert result["base_model_compute_flop"].method == "lineage"
+
+
+def test_finetune_with_unknown_base_is_bounded_not_guessed() -> None:
+    facts = _facts(_fact("base_model", "org/base"), _fact("parameters", 8e9), _fact("finetune_compute_flop", 1e21))
+    total = {f.name: f for f in estimate_compute(facts)}["training_compute_flop"]
+    assert total.value is None
+    assert total.low == pytest.approx(1e21)
+    assert total.high is not None and total.high < 1e25
+    assert "base compute unknown" in (total.note or "")
+
+
+def test_card_tokens_of_a_finetune_are_taken_as_cumulative() -> None:
+    facts = _facts(_fact("base_model", "org/base"), _fact("parameters", 8e9), _fact("training_tokens", 1.5e13))
+    total = {f.name: f for f in estimate_compute(facts)}["training_compute_flop"]
+    assert total.value == pytest.approx(6 * 8e9 * 1.5e13)
+    assert "cumulative" in (total.note or "")

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.errors import InputError, UsageError
+from compliance.facts.declared import load_facts_file, parse_fact_option, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7B", 7e9), ("15T", 15e12), ("3.3M", 3.3e6), ("1,024,000", 1024000.0), ("8e24", 8e24), ("2.5k", 2500.0)],
+)
+def test_numbers_with_suffixes(text: str, expected: float) -> None:
+    assert parse_number(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1e999", "--5", "7 billion", "nan"])
+def test_bad_numbers(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+def test_interval_declaration_is_an_interval() -> None:
+    fact = parse_fact_option("training_compute_flop=8e24..2e25")
+    assert (fact.low, fact.high) == (8e24, 2e25)
+    assert 8e24 < fact.value < 2e25
+    assert fact.method == "declared"
+    assert fact.evidence[0].kind == "declared"
+    assert fact.evidence[0].detail == "training_compute_flop=8e24..2e25"
+
+
+def test_booleans_lists_and_strings() -> None:
+    assert parse_fact_option("open_weights=yes").value is True
+    assert parse_fact_option("open_weights=No").value is False
+    assert parse_fact_option("output_modalities=text, image").value == ["text", "image"]
+    assert parse_fact_option("base_model=meta-llama/Llama-3.1-8B").value == "meta-llama/Llama-3.1-8B"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("parameters", "KEY=VALUE"),
+        ("=5", "KEY=VALUE"),
+        ("paramters=7B", "did you mean 'parameters'"),
+        ("parameters=lots", "not a number"),
+        ("training_compute_flop=2e25..8e24", "low end above"),
+        ("parameters=-5", "not a number"),
+        ("open_weights=maybe", "yes or no"),
+        ("parameters_by_dtype=1", "cannot be declared"),
+        ("license=", "non-empty"),
+    ],
+)
+def test_bad_declarations(option: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_fact_option(option)
+
+
+def test_facts_file(tmp_path: Path) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text(
+        "training_tokens: 15T\n"
+        "open_weights: true\n"
+        "training_compute_flop: {value: 3.8e25, low: 3e25, high: 5e25, note: from the paper, source: tech report}\n"
+    )
+    facts = {f.name: f for f in load_facts_file(path)}
+    assert facts["training_tokens"].value == 15e12
+    assert facts["open_weights"].value is True
+    compute = facts["training_compute_flop"]
+    assert (compute.value, compute.low, compute.high) == (3.8e25, 3e25, 5e25)
+    assert compute.note == "from the paper"
+    assert "tech report" in compute.evidence[0].detail
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a\n- b\n", "mapping"),
+        ("nonsense_fact: 1\n", "unknown fact"),
+        ("parameters: {value: 1, extra: 2}\n", "unknown keys"),
+        ("parameters: {low: 5, high: 1}\n", "low end above"),
+        ("parameters: {value: 9, low: 1, high: 5}\n", "low <= value <= high"),
+        ("parameters: -5\n", "must not be negative"),
+        ("license: {low: 1}\n", "only apply to numbers"),
+        ("parameters: !!python/object:os.system {}\n", "invalid YAML"),
+        (
+            "a: &a [1]\nb: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a,"
+            " *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a,"
+            " *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n",
+            "aliases",
+        ),
+        ("parameters: 1\nparameters: 2\n", "duplicate key"),
+    ],
+)
+def test_bad_facts_files(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text(text)
+    with pytest.raises((InputError, UsageError), match=message) as info:
+        load_facts_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_facts_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        load_facts_file(tmp_path / "nope.yaml")

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+
+from compliance.errors import ModelFileError
+from compliance.facts.safetensors import (
+    INDEX_NAME,
+    SafetensorsSummary,
+    summarize_directory,
+    summarize_file,
+    summarize_headers,
+)
+from tests.factories import count, safetensors_bytes, tiny_llama_tensors, write_sparse_safetensors
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_single_file_counts_parameters_by_dtype(tmp_path: Path) -> None:
+    tensors = {"a": ("BF16", [4, 8]), "b": ("F32", [8]), "c": ("I64", [3])}
+    _write(tmp_path / "model.safetensors", safetensors_bytes(tensors, metadata={"format": "pt"}))
+    summary = summarize_directory(tmp_path)
+    assert summary is not None
+    assert summary.total == 32 + 8 + 3
+    assert summary.by_dtype == {"BF16": 32, "F32": 8, "I64": 3}
+    assert summary.metadata == {"format": "pt"}
+    assert summary.files == ["model.safetensors"]
+
+
+def test_reads_only_the_header(tmp_path: Path) -> None:
+    tensors = tiny_llama_tensors()
+    size = write_sparse_safetensors(tmp_path / "model.safetensors", {**tensors, "big": ("BF16", [50_000, 10_000])})
+    summary = summarize_directory(tmp_path)
+    assert summary is not None
+    assert summary.total == count(tensors) + 500_000_000
+    assert summary.bytes_read < 10_000 < size
+
+
+def test_sharded_index_sums_every_shard(tmp_path: Path) -> None:
+    tensors = tiny_llama_tensors()
+    names = list(tensors)
+    half = len(names) // 2
+    shards = {"model-00001-of-00002.safetensors": names[:half], "model-00002-of-00002.safetensors": names[half:]}
+    weight_map = {}
+    for shard, members in shards.items():
+        _write(tmp_path / shard, safetensors_bytes({n: tensors[n] for n in members}))
+        weight_map.update({n: shard for n in members})
+    (tmp_path / INDEX_NAME).write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    # A consolidated copy beside the shards must not be counted twice.
+    _write(tmp_path / "consolidated.safetensors", safetensors_bytes(tensors))
+    summary = summarize_directory(tmp_path)
+    assert summary is not None
+    assert summary.total == count(tensors)
+    assert sorted(summary.files) == sorted(shards)
+
+
+def test_missing_shard_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / INDEX_NAME).write_text(json.dumps({"weight_map": {"a": "model-00001-of-00002.safetensors"}}))
+    with pytest.raises(ModelFileError, match="missing"):
+        summarize_directory(tmp_path)
+
+
+@pytest.mark.parametrize("shard", ["../escape.safetensors", "", "sub/dir.safetensors"])
+def test_index_naming_paths_outside_the_directory_is_refused(tmp_path: Path, shard: str) -> None:
+    (tmp_path / INDEX_NAME).write_text(json.dumps({"weight_map": {"a": shard}}))
+    with pytest.raises(ModelFileError, match="invalid shard"):
+        summarize_directory(tmp_path)
+
+
+def test_no_safetensors_returns_none(tmp_path: Path) -> None:
+    assert summarize_directory(tmp_path) is None
+
+
+def _header_file(tmp_path: Path, header: object, data: bytes = b"", length: int | None = None) -> Path:
+    raw = json.dumps(header).encode() if not isinstance(header, bytes) else header
+    n = len(raw) if length is None else length
+    return _write(tmp_path / "model.safetensors", struct.pack("<Q", n) + raw + data)
+
+
+@pytest.mark.parametrize(
+    ("header", "data", "length", "message"),
+    [
+        ({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, b"", None, "ends at byte 8"),
+        ({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 8, None, "needs 8"),
+        ({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 0]}}, b"\0" * 8, None, "begin <= end"),
+        ({"a": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}}, b"\0" * 8, None, "unknown dtype"),
+        ({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, b"\0" * 8, None, "non-negative"),
+        ({"a": {"dtype": "F32", "shape": [True], "data_offsets": [0, 4]}}, b"\0" * 8, None, "non-negative"),
+        (
+            {
+                "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+            },
+            b"\0" * 12,
+            None,
+            "overlap",
+        ),
+        ([1, 2], b"", None, "not a JSON object"),
+        (b"{not json", b"", None, "not valid JSON"),
+        ({"a": 1}, b"", None, "not an object"),
+        ({"__metadata__": [1]}, b"", None, "__metadata__"),
+        ({}, b"", 100_000_000_000, "outside"),
+        ({}, b"", 0, "outside"),
+        ({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4, 500, "claims 500 bytes"),
+    ],
+)
+def test_lying_or_corrupt_headers_are_clear_errors(
+    tmp_path: Path, header: object, data: bytes, length: int | None, message: str
+) -> None:
+    path = _header_file(tmp_path, header, data, length)
+    with pytest.raises(ModelFileError, match=message) as info:
+        summarize_file(path, SafetensorsSummary())
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    path = _write(tmp_path / "model.safetensors", b"\x05\x00")
+    with pytest.raises(ModelFileError, match="truncated"):
+        summarize_file(path, SafetensorsSummary())
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    # A directory where a file is expected cannot be read, whoever runs the test (root included).
+    (tmp_path / "model.safetensors").mkdir()
+    with pytest.raises(ModelFileError, match="cannot read"):
+        summarize_file(tmp_path / "model.safetensors", SafetensorsSummary())
+
+
+def test_packed_quantized_weights_are_flagged(tmp_path: Path) -> None:
+    tensors = {"model.layers.0.mlp.qweight": ("I32", [8, 64]), "model.layers.0.mlp.scales": ("F16", [1, 64])}
+    _write(tmp_path / "model.safetensors", safetensors_bytes(tensors))
+    summary = summarize_directory(tmp_path)
+    assert summary is not None and summary.packed_quantized
+
+
+def test_headers_from_elsewhere_are_validated_the_same_way() -> None:
+    ok = summarize_headers([("a.safetensors", {"x": {"dtype": "BF16", "shape": [3, 3], "data_offsets": [0, 18]}}, 18)])
+    assert ok.total == 9
+    with pytest.raises(ModelFileError, match="ends at byte"):
+        summarize_headers([("a.safetensors", {"x": {"dtype": "BF16", "shape": [3, 3], "data_offsets": [0, 18]}}, 10)])
+
+
+def test_duplicate_tensor_across_shards_is_an_error(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.safetensors", safetensors_bytes({"w": ("F32", [2])}))
+    b = _write(tmp_path / "b.safetensors", safetensors_bytes({"w": ("F32", [2])}))
+    summary = SafetensorsSummary()
+    summarize_file(a, summary)
+    with pytest.raises(ModelFileError, match="more than one shard"):
+        summarize_file(b, summary)

@@ -66,13 +66,15 @@ class Artefacts:
 
 
 def catalog_peak_lookup() -> PeakLookup:
-    """A peak-throughput lookup backed by the shipped hardware catalog."""
-    from compliance.hardware.catalog import load_catalog
-
-    catalog = load_catalog()
+    """A peak-throughput lookup backed by the shipped hardware catalog, loaded on first use."""
+    catalogs: list[Any] = []
 
     def lookup(name: str) -> Peak | None:
-        acc = catalog.find(name)
+        if not catalogs:
+            from compliance.hardware.catalog import load_catalog
+
+            catalogs.append(load_catalog())
+        acc = catalogs[0].find(name)
         if acc is None:
             return None
         peak = acc.peak_flops("bf16")
@@ -103,7 +105,6 @@ def gather_local(directory: Path) -> tuple[Artefacts, list[str], int]:
 
     Returns the artefacts, the files read and the bytes read.
     """
-    from compliance.facts.card import parse_card_file
     from compliance.facts.safetensors import summarize_directory
 
     if not directory.exists():
@@ -130,6 +131,8 @@ def gather_local(directory: Path) -> tuple[Artefacts, list[str], int]:
         nbytes += headers.bytes_read
     readme = next((n for n in ("README.md", "readme.md", "README.MD") if n in entries), None)
     if readme is not None:
+        from compliance.facts.card import parse_card_file
+
         art.card = parse_card_file(directory / readme)
         art.card_source = readme
         files.append(readme)

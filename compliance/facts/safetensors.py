@@ -239,6 +239,9 @@ def summarize_directory(directory: Path) -> SafetensorsSummary | None:
     if not files:
         return None
     summary = SafetensorsSummary(note=note)
+    index = directory / INDEX_NAME
+    if index.is_file():
+        summary.bytes_read += index.stat().st_size
     for path in files:
         summarize_file(path, summary)
     return summary

@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy against published figures, speed and memory. Run with ``make bench``."""

@@ -1,0 +1,164 @@
+"""Command handlers: turn parsed arguments into service calls and print the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import UsageError
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def parse_date(value: str | None, option: str = "--as-of") -> date:
+    """A YYYY-MM-DD option value, or today."""
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} expects a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _inspection(ns: argparse.Namespace) -> Any:
+    from compliance.inspection import catalog_peak_lookup, inspect_local
+    from compliance.targets import parse_target
+
+    declared = []
+    if ns.facts_file or ns.facts:
+        from compliance.facts.declared import load_facts_file, parse_fact_option
+
+        if ns.facts_file:
+            declared.extend(load_facts_file(Path(ns.facts_file)))
+        declared.extend(parse_fact_option(f) for f in ns.facts)
+    target = parse_target(ns.target)
+    peaks = catalog_peak_lookup()
+    if target.path is not None:
+        return inspect_local(target.path, declared=declared, peak_lookup=peaks, use_exact=ns.exact)
+    from compliance.hub.inspect import inspect_hub
+    from compliance.settings import load_settings
+
+    settings = load_settings().with_overrides(hf_endpoint=ns.endpoint, hub_offline=ns.offline, hf_token=ns.token)
+    return inspect_hub(target, settings, declared=declared, peak_lookup=peaks, use_exact=ns.exact)
+
+
+def inspect(ns: argparse.Namespace) -> int:
+    """``compliance inspect``."""
+    from compliance.report.model import Report
+    from compliance.report.render import render
+
+    report = Report.for_inspection(_inspection(ns)).to_dict()
+    _out(render(report, ns.fmt, verbose=ns.verbose))
+    return 0
+
+
+def _parse_outputs(outputs: list[str]) -> list[tuple[str, Path]]:
+    from compliance.cli.parser import FORMATS
+
+    parsed = []
+    for item in outputs:
+        fmt, sep, path = item.partition("=")
+        if not sep or fmt not in FORMATS or not path:
+            raise UsageError(f"--output expects FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}, got {item!r}")
+        parsed.append((fmt, Path(path)))
+    return parsed
+
+
+def check_options(ns: argparse.Namespace) -> Any:
+    """Validate the check options into a CheckOptions."""
+    from compliance.check import MARKETS, CheckOptions
+
+    markets = [m.upper() for m in _split(ns.markets)]
+    unknown = [m for m in markets if m not in MARKETS]
+    if unknown:
+        raise UsageError(f"unknown market {unknown[0]!r}; choose from {', '.join(MARKETS)}")
+    if ns.revenue is not None and not 0 <= ns.revenue < 1e15:
+        raise UsageError("--revenue must be a non-negative amount in USD")
+    return CheckOptions(
+        as_of=parse_date(ns.as_of),
+        rules=_split(ns.rules),
+        destination=ns.destination,
+        markets=markets,
+        hardware=ns.hardware,
+        open_weights=None if ns.open_weights is None else ns.open_weights == "yes",
+        developer_revenue_usd=ns.revenue,
+        fail_on=ns.fail_on,
+        fail_on_uncertain=ns.fail_on_uncertain,
+        waivers_path=Path(ns.waivers) if ns.waivers else None,
+        use_waivers=not ns.no_waivers,
+        today=date.today(),
+    )
+
+
+def check(ns: argparse.Namespace) -> int:
+    """``compliance check``: the CI gate."""
+    from compliance.report.render import render
+
+    outputs = _parse_outputs(ns.outputs)
+    options = check_options(ns)
+    if ns.server:
+        from compliance.remote import check_remote
+
+        report = check_remote(ns, options)
+    else:
+        from compliance.check import run_check
+
+        report = run_check(_inspection(ns), options).to_dict()
+    for fmt, path in outputs:
+        try:
+            path.write_text(render(report, fmt), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _out(render(report, ns.fmt, verbose=ns.verbose))
+    return int(report["summary"]["exit_code"])
+
+
+def rules_list(ns: argparse.Namespace) -> int:
+    """``compliance rules list``."""
+    from compliance.cli.rules import list_rules
+
+    return list_rules(ns)
+
+
+def rules_show(ns: argparse.Namespace) -> int:
+    """``compliance rules show``."""
+    from compliance.cli.rules import show_rule
+
+    return show_rule(ns)
+
+
+def rules_validate(ns: argparse.Namespace) -> int:
+    """``compliance rules validate``."""
+    from compliance.cli.rules import validate
+
+    return validate(ns)
+
+
+def rules_test(ns: argparse.Namespace) -> int:
+    """``compliance rules test``."""
+    from compliance.cli.rules import test_cases
+
+    return test_cases(ns)
+
+
+def hardware_list(ns: argparse.Namespace) -> int:
+    """``compliance hardware list``."""
+    from compliance.cli.hardware import list_hardware
+
+    return list_hardware(ns)
+
+
+def hardware_show(ns: argparse.Namespace) -> int:
+    """``compliance hardware show``."""
+    from compliance.cli.hardware import show_hardware
+
+    return show_hardware(ns)

@@ -1,0 +1,174 @@
+"""The argument parser: every core command and its options."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from compliance import __version__
+from compliance.errors import UsageError
+
+CORE_COMMANDS = ("inspect", "check", "rules", "hardware")
+FORMATS = ("text", "json", "sarif", "junit", "markdown")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+EXIT_CODES = """exit codes:
+  0  pass
+  1  a triggered finding at or above --fail-on
+  2  inconclusive: uncertain findings (unless --allow-uncertain), or the check could not complete
+  3  model not found or not accessible
+  4  usage, input or rule-set error
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises our UsageError (exit 4) instead of exiting with 2."""
+
+    def error(self, message: str) -> Any:  # argparse's signature says NoReturn
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if self.prog == "compliance":
+            # Looked up only for help: reading entry points costs milliseconds on every start.
+            names = sorted(plugin_commands())
+            if names:
+                text += "\nservice commands (from the web package): " + ", ".join(names) + "\n"
+        return text
+
+
+def plugin_commands() -> dict[str, Any]:
+    """Commands contributed by other packages (the web service) through entry points."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group="compliance.commands")}
+
+
+def _target_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", metavar="PATH_OR_ID", help="model directory, or hub model ID ORG/NAME[@REVISION]")
+    p.add_argument(
+        "--fact",
+        dest="facts",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="declare a fact (repeatable), overriding what is found; intervals as 8e24..2e25",
+    )
+    p.add_argument("--facts", dest="facts_file", metavar="FILE.yaml", help="YAML mapping of declared facts")
+    p.add_argument("--exact", action="store_true", help="also count parameters with transformers (extra 'exact')")
+    p.add_argument("--endpoint", metavar="URL", help="hub endpoint (default: HF_ENDPOINT or huggingface.co)")
+    p.add_argument("--offline", action="store_true", default=None, help="answer from the local hub cache only")
+    p.add_argument("--token", metavar="TOKEN", help="hub token (default: COMPLIANCE_HF_TOKEN or HF_TOKEN)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show all evidence, alternatives and findings")
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="ID_OR_PATH",
+        help="rule sets to use (ids or YAML paths; repeatable or comma-separated); default: all",
+    )
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate the law as it stood on this day (default today)")
+    p.add_argument("--destination", metavar="CC", help="destination country (ISO code or name)")
+    p.add_argument("--hardware", metavar="NAME[xCOUNT]", help="target accelerator from the catalog, e.g. H100x8")
+    p.add_argument(
+        "--market",
+        dest="markets",
+        action="append",
+        default=[],
+        metavar="MARKET",
+        help="market the model is placed on: EU, US-CA, US-NY, KR, CN (repeatable)",
+    )
+    p.add_argument("--open-weights", choices=("yes", "no"), help="will the weights be published?")
+    p.add_argument("--revenue", type=float, metavar="USD", help="developer's annual revenue including affiliates")
+    p.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="high",
+        help="lowest severity of a triggered finding that fails the check (default: high)",
+    )
+    unc = p.add_mutually_exclusive_group()
+    unc.add_argument(
+        "--fail-on-uncertain",
+        dest="fail_on_uncertain",
+        action="store_true",
+        default=True,
+        help="uncertain findings make the check inconclusive, exit 2 (default)",
+    )
+    unc.add_argument(
+        "--allow-uncertain",
+        dest="fail_on_uncertain",
+        action="store_false",
+        help="uncertain findings are reported but do not change the exit code",
+    )
+    p.add_argument("--waivers", metavar="FILE.yaml", help="waivers: rule, model glob, reason, owner, expiry")
+    p.add_argument("--no-waivers", action="store_true", help="ignore waivers and show everything (audit mode)")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="text", help="report on standard output")
+    p.add_argument(
+        "--output",
+        dest="outputs",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write a report to a file (repeatable), e.g. sarif=results.sarif",
+    )
+    p.add_argument("--server", metavar="URL", help="submit to a compliance server instead of checking locally")
+    p.add_argument("--server-token", metavar="TOKEN", help="API token for --server")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for --server (default 600)")
+
+
+def build_parser() -> Parser:
+    """The full parser. Handlers are imported lazily, when their command runs."""
+    from compliance.cli import commands
+
+    parser = Parser(prog="compliance", description="Which export-control and open-release rules does a model "
+                    "trigger, and why?", formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog=EXIT_CODES)  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"compliance {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="print the facts about a model, with evidence")
+    _target_arguments(p)
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    p.set_defaults(handler=commands.inspect)
+
+    p = sub.add_parser("check", help="check a model against the rule sets (the CI gate)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)  # fmt: skip
+    _target_arguments(p)
+    _check_arguments(p)
+    p.set_defaults(handler=commands.check)
+
+    rules = sub.add_parser("rules", help="list, show, validate and test rule sets")
+    rsub = rules.add_subparsers(title="rules commands", metavar="ACTION")
+    r = rsub.add_parser("list", help="every rule with its status and dates")
+    r.add_argument("--rules", action="append", default=[], metavar="ID_OR_PATH")
+    r.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    r.set_defaults(handler=commands.rules_list)
+    r = rsub.add_parser("show", help="one rule in full, its condition in words")
+    r.add_argument("rule_id")
+    r.add_argument("--rules", action="append", default=[], metavar="ID_OR_PATH")
+    r.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    r.set_defaults(handler=commands.rules_show)
+    r = rsub.add_parser("validate", help="load rule-set files and report every error")
+    r.add_argument("paths", nargs="*", metavar="PATH")
+    r.set_defaults(handler=commands.rules_validate)
+    r = rsub.add_parser("test", help="run each rule's pass and fail cases")
+    r.add_argument("paths", nargs="*", metavar="PATH")
+    r.set_defaults(handler=commands.rules_test)
+    rules.set_defaults(handler=lambda ns: rules.print_help() or 0)
+
+    hw = sub.add_parser("hardware", help="the accelerator catalog with computed TPP and density")
+    hsub = hw.add_subparsers(title="hardware commands", metavar="ACTION")
+    h = hsub.add_parser("list", help="every accelerator")
+    h.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    h.add_argument("--as-of", metavar="YYYY-MM-DD")
+    h.set_defaults(handler=commands.hardware_list)
+    h = hsub.add_parser("show", help="one accelerator and how the chip rules classify it")
+    h.add_argument("name")
+    h.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    h.add_argument("--as-of", metavar="YYYY-MM-DD")
+    h.set_defaults(handler=commands.hardware_show)
+    hw.set_defaults(handler=lambda ns: hw.print_help() or 0)
+    return parser

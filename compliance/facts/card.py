@@ -800,7 +800,8 @@ _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _QTY = re.compile(
     r"(?<![A-Za-z0-9.,_/-])" + _NUM + r"(?P<plus>\+)?\s?"
     r"(?P<mult>(?i:trillion|billion|million|thousand|bn|mn|tn)|GT|万亿|亿|万|[TBMK]|k)?"
-    r"(?P<plus2>\+)?(?![A-Za-z0-9])"
+    # Chinese units are followed directly by Latin words ("3万亿tokens"), other units are not.
+    r"(?P<plus2>\+)?(?:(?<=[万亿])|(?![A-Za-z0-9]))"
 )
 _MULT = {
     "trillion": 1e12,
@@ -949,7 +950,9 @@ class _Candidate:
     score: float = 0.0
 
 
-_TRAIN_WORDS = re.compile(r"(?i:train|pre-?train|corpus|dataset|\bdata\b|\bsaw\b|\bseen\b|learned)")
+_TRAIN_WORDS = re.compile(
+    r"(?i:train|pre-?train|fine[- ]?tun|corpus|corpora|dataset|\bdata\b|\bsaw\b|\bseen\b|learned)|训练|语料|数据"
+)
 _LATER_STAGE = re.compile(
     r"(?i:fine[- ]?tun|\bsft\b|instruction|continu(?:ed|ous|ally|e)|further|additional|anneal|long[- ]context"
     r"|post[- ]?train|subsequent|after pre-?training|\bstage\s?2\b|mid[- ]?train|extension|rlhf|\bdpo\b|adapt)"
@@ -1242,7 +1245,8 @@ class _Scan:
 
 def _scan_sentence(sentence: _Sentence, found: _Found) -> None:
     text = " ".join(sentence.text.split())[:MAX_SCAN_CHARS]
-    if not any(ch.isdigit() for ch in text):
+    has_digit = any(ch.isdigit() for ch in text)
+    if not has_digit and "month" not in text and "week" not in text and "day" not in text:
         return
     scan = _Scan(
         text=text,
@@ -1253,10 +1257,10 @@ def _scan_sentence(sentence: _Sentence, found: _Found) -> None:
         data_heading=bool(re.search(r"(?i:train|data)", sentence.headings)),
         later_heading=bool(_LATER_STAGE.search(sentence.headings.rsplit(" / ", 1)[-1])),
     )
-    for match in _QTY.finditer(text):
+    for match in _QTY.finditer(text) if has_digit else ():
         if not _scan_tokens(match, scan, found) and not _scan_hours(match, scan, found):
             _scan_params(match, scan, found)
-    if (scan.train_context or scan.heading_ok) and not _HW_NEGATIVE.search(text):
+    if has_digit and (scan.train_context or scan.heading_ok) and not _HW_NEGATIVE.search(text):
         _scan_hardware(scan, found)
     if (scan.train_context or "took" in text.lower() or scan.heading_ok) and not _DURATION_NEGATIVE.search(text):
         _scan_durations(scan, found)

@@ -597,7 +597,7 @@ def test_statement_about_another_size_is_set_aside() -> None:
         ("| a " * 50_000 + "|\n") * 20,
         "<table>\n" + "<tr><td rowspan=99>1T</td>\n" * 20_000 + "</table>\n",
         ("trained on 1 " + "a " * 1000 + "\n") * 2000,
-        "\n".join(["- " * 50 + "pretrained on 3T tokens"] * 20_000),
+        "\n".join(["- " * 50 + "pretrained on 3T tokens"] * 10_000),
     ],
 )
 def test_hostile_bodies_stay_fast(body: str) -> None:

@@ -100,7 +100,22 @@ def read_config(path: Path, *, label: str = "config.json") -> dict[str, Any]:
     return data
 
 
-def gather_local(directory: Path) -> tuple[Artefacts, list[str], int]:
+def parameters_hint(art: Artefacts) -> float | None:
+    """The model's size as far as headers or config tell, to pick the card's matching statements."""
+    if art.headers is not None and art.headers.total:
+        return float(art.headers.total)
+    if art.config is not None:
+        from compliance.errors import ModelFileError
+        from compliance.facts.architectures import count_parameters
+
+        try:
+            return float(count_parameters(art.config, source=art.config_source).total)
+        except ModelFileError:
+            return None  # reported when the facts are built
+    return None
+
+
+def gather_local(directory: Path, *, model_name: str | None = None) -> tuple[Artefacts, list[str], int]:
     """Read a local model directory's config, safetensors headers and card.
 
     Returns the artefacts, the files read and the bytes read.
@@ -133,7 +148,7 @@ def gather_local(directory: Path) -> tuple[Artefacts, list[str], int]:
     if readme is not None:
         from compliance.facts.card import parse_card_file
 
-        art.card = parse_card_file(directory / readme)
+        art.card = parse_card_file(directory / readme, parameters_hint=parameters_hint(art), model_name=model_name)
         art.card_source = readme
         files.append(readme)
         nbytes += (directory / readme).stat().st_size
@@ -289,7 +304,7 @@ def inspect_local(
     model_id: str | None = None,
 ) -> Inspection:
     """Inspect a local model directory (about to be published)."""
-    art, files, nbytes = gather_local(path)
+    art, files, nbytes = gather_local(path, model_name=model_id or path.resolve().name)
     facts, warnings = build_facts(art, declared=declared, peak_lookup=peak_lookup, use_exact=use_exact)
     ref = ModelRef(id=model_id or path.resolve().name, source="local", path=str(path))
     return Inspection(ref, facts, warnings=warnings, files_read=files, bytes_read=nbytes)

@@ -41,7 +41,11 @@ def parse_target(text: str) -> Target:
     if not text or not text.strip():
         raise UsageError("empty model ID or path")
     candidate = Path(text).expanduser()
-    if candidate.exists() or text.startswith(("/", "./", "../", "~", ".\\")) or text in (".", ".."):
+    try:
+        exists = candidate.exists()
+    except OSError:  # e.g. a name longer than the file system allows: certainly no directory
+        exists = False
+    if exists or text.startswith(("/", "./", "../", "~", ".\\")) or text in (".", ".."):
         return Target(path=candidate)
     model_id, revision = split_revision(text)
     return Target(model_id=validate_model_id(model_id), revision=validate_revision(revision))

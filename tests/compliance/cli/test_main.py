@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compliance.cli import main
+from tests.factories import model_dir, tiny_llama_tensors
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(info.value.code or 0), out, err
+
+
+def test_inspect_json_is_the_report_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors())
+    code, out, _ = run(["inspect", str(target), "--format", "json"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["schema"] == "compliance-report/1"
+    assert set(report) >= {"model", "facts", "findings", "summary"}
+    for name in ("parameters", "active_parameters", "training_tokens", "training_compute_flop"):
+        fact = report["facts"][name]
+        assert set(fact) >= {"value", "low", "high", "confidence", "method", "evidence"}
+    assert report["summary"] == {**report["summary"], "outcome": "not_checked", "exit_code": 0}
+
+
+def test_inspect_text_shows_facts_and_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["inspect", str(model_dir(tmp_path / "m"))], capsys)
+    assert code == 0
+    assert "training_compute_flop" in out and "README.md:" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["inspect"],
+        ["inspect", "x", "--bogus"],
+        ["check", ".", "--fail-on", "extreme"],
+        ["inspect", ".", "--fact", "nonsense=1"],
+        ["nosuchcommand"],
+        [],
+    ],
+)
+def test_usage_errors_exit_4(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(args, capsys)
+    assert code == 4
+    assert "Traceback" not in err
+
+
+def test_missing_directory_exits_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["inspect", str(tmp_path / "nope")], capsys)
+    assert code == 4
+    assert err.startswith("error: ") and "no such directory" in err
+
+
+@pytest.mark.parametrize("bad_id", ["../../etc/passwd", "https://huggingface.co/org/name", "a b/c", "x" * 500,
+                                    "оrg/name", "org/name@../../x", "org//name"])  # fmt: skip
+def test_bad_model_ids_exit_4_before_any_request(bad_id: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["inspect", bad_id], capsys)
+    assert code == 4, err
+    assert "Traceback" not in err
+
+
+def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
+    target = model_dir(tmp_path / "m", config=None, card=None)
+    (target / "model.safetensors").write_bytes(b"\xff" * 20)
+    env = {k: v for k, v in os.environ.items() if k != "COMPLIANCE_DEBUG"}
+    proc = subprocess.run([sys.executable, "-m", "compliance", "inspect", str(target)], capture_output=True,
+                          text=True, env=env, cwd=ROOT, check=False)  # fmt: skip
+    assert proc.returncode == 4
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_local_inspection_does_not_load_heavy_libraries(tmp_path: Path) -> None:
+    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors())
+    code = (
+        "import sys\nfrom compliance.cli import run\n"
+        f"run(['inspect', {str(target)!r}, '--format', 'json'])\n"
+        "heavy = [m for m in ('huggingface_hub', 'sqlmodel', 'sqlalchemy', 'flask', 'celery', 'torch', 'pydantic')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"

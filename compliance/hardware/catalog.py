@@ -182,7 +182,8 @@ class Catalog:
         for length in range(min(len(base), 4), 0, -1):
             for start in range(len(base) - length + 1):
                 joined = "".join(base[start : start + length])
-                if joined in self._by_base:
+                # A bare number in prose ("3090 steps") is far likelier a count than a chip.
+                if joined in self._by_base and not joined.isdigit():
                     return self._match(NameKey(joined, form, memory))
         return None
 

@@ -86,6 +86,8 @@ def test_find_returns_none_for_unrelated_text(catalog: Catalog) -> None:
     assert catalog.find("a cat on a mat") is None
     assert catalog.find("") is None
     assert catalog.lookup("trained on 256 H100 GPUs") is None  # strict lookup does not scan prose
+    assert catalog.find("fine-tuned for 3090 steps") is None  # bare numbers in prose are not chips
+    assert catalog.get("3090").id == "rtx-3090"  # ...but a bare number alone still resolves
 
 
 def test_unknown_name_suggests_close_names(catalog: Catalog) -> None:

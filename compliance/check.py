@@ -64,20 +64,27 @@ def _declared(name: str, value: Any, detail: str) -> Fact:
                 evidence=[Evidence("declared", "command line", detail)])  # fmt: skip
 
 
+def load_rulebook(paths: Sequence[Path] | None = None) -> Any:
+    """The shipped rule sets (or those at ``paths``), with country groups resolved from the catalog."""
+    from compliance.hardware.destinations import group_members
+    from compliance.rules.loader import load_rulesets
+
+    return load_rulesets(paths, group_resolver=group_members)
+
+
 def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None) -> Report:
     """Evaluate the rule sets against an inspected model and decide the outcome."""
-    from compliance.rules.engine import load_rulesets
-    from compliance.rules.gate import decide
+    from compliance.rules.gate import decide, tally
     from compliance.rules.waivers import apply_waivers, load_waivers
 
     facts = FactSet({f.name: f for f in inspection.facts})
-    for fact in context_facts(options):
-        previous = facts.get(fact.name)
-        if previous is None or fact.method == "declared" or fact.evidence[0].kind == "catalog":
-            facts.set(fact)
-    book = rulebook if rulebook is not None else load_rulesets()
+    for fact in context_facts(options):  # the deployment context, as given, wins over anything found
+        facts.set(fact)
+    book = rulebook if rulebook is not None else load_rulebook(_paths(options.rules))
     if options.rules:
-        book = book.select(list(options.rules))
+        book = book.select(
+            [r for r in options.rules if not _is_path(r)] + [Path(r) for r in options.rules if _is_path(r)]
+        )
     findings = book.evaluate(
         facts,
         as_of=options.as_of,
@@ -89,14 +96,14 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
     if options.use_waivers and options.waivers_path is not None:
         waivers = load_waivers(options.waivers_path)
         report.notes.extend(apply_waivers(findings, inspection.model.id, waivers, options.today or options.as_of))
-    decision = decide(findings, fail_on=options.fail_on, fail_on_uncertain=options.fail_on_uncertain)
+    outcome, exit_code = decide(findings, fail_on=options.fail_on, fail_on_uncertain=options.fail_on_uncertain)
     report.findings = findings
     report.rulesets = [rs.to_dict() for rs in book.rulesets]
     report.as_of = options.as_of
     report.summary = Summary(
-        outcome=decision.outcome,
-        exit_code=decision.exit_code,
-        counts=decision.counts,
+        outcome=str(outcome),
+        exit_code=int(exit_code),
+        counts=tally(findings),
         fail_on=options.fail_on,
         fail_on_uncertain=options.fail_on_uncertain,
     )
@@ -110,3 +117,15 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
         "waivers": str(options.waivers_path) if options.waivers_path and options.use_waivers else None,
     }
     return report
+
+
+def _is_path(item: str) -> bool:
+    return item.endswith((".yaml", ".yml")) or "/" in item
+
+
+def _paths(rules: Sequence[str]) -> list[Path] | None:
+    """Rule-set files named by path: loaded besides the shipped ones so they can be selected."""
+    from compliance.rules.loader import rule_set_files
+
+    extra = [Path(r) for r in rules if _is_path(r)]
+    return [*rule_set_files(None), *extra] if extra else None

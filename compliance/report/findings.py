@@ -1,0 +1,203 @@
+"""Reading findings out of a report dict: what the CI renderers (SARIF, JUnit, Markdown) share.
+
+Everything here works on the JSON contract (``Report.to_dict()``), never on objects, and reads
+optional finding fields with ``.get`` so a report from an older or newer writer still renders.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from compliance.errors import ExitCode
+from compliance.facts.names import FACT_SPECS
+from compliance.report import numbers
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+_OPS = {
+    "gt": ">",
+    "gte": "≥",
+    "lt": "<",
+    "lte": "≤",
+    "eq": "=",
+    "ne": "≠",
+    "in": "in",
+    "not_in": "not in",
+    "contains": "includes",
+    "intersects": "includes any of",
+    "is_true": "is true",
+    "is_false": "is false",
+    "known": "is known",
+    "unknown": "is unknown",
+}
+_THRESHOLD_OPS = {"gt", "gte", "lt", "lte"}
+EXIT_MEANINGS: dict[int, str] = {
+    ExitCode.PASS: "pass: nothing blocks the release",
+    ExitCode.FAIL: "fail: a triggered finding at or above the fail-on severity",
+    ExitCode.INCONCLUSIVE: "inconclusive: uncertain findings could not be ruled out",
+    ExitCode.NOT_FOUND: "model not found or not accessible",
+    ExitCode.INPUT: "usage, input or rule-set error",
+}
+
+
+def severity_rank(severity: Any) -> int:
+    """0 for info … 4 for critical; unknown severities rank as info."""
+    return _RANK.get(str(severity), 0)
+
+
+def at_or_above(severity: Any, fail_on: Any) -> bool:
+    """True when ``severity`` reaches ``fail_on``; a missing or unknown ``fail_on`` never fails."""
+    if fail_on not in _RANK:
+        return False
+    return severity_rank(severity) >= _RANK[str(fail_on)]
+
+
+def blocking(finding: dict[str, Any], summary: dict[str, Any], *, count_waived: bool = False) -> str | None:
+    """``"fail"`` or ``"inconclusive"`` when this finding holds the release back, else None.
+
+    A triggered finding fails the check at or above ``fail_on``; an uncertain one makes it
+    inconclusive at the same threshold when ``fail_on_uncertain`` is set (an uncertain finding
+    is a triggered one we could not confirm, so it cannot weigh more). Waived findings never block
+    unless ``count_waived`` asks what they would have done without the waiver.
+    """
+    if finding.get("waived") and not count_waived:
+        return None
+    fail_on = summary.get("fail_on")
+    verdict = finding.get("verdict")
+    if verdict == "triggered" and at_or_above(finding.get("severity"), fail_on):
+        return "fail"
+    if (
+        verdict == "uncertain"
+        and summary.get("fail_on_uncertain", True)
+        and at_or_above(finding.get("severity"), fail_on)
+    ):
+        return "inconclusive"
+    return None
+
+
+def _unit(fact: Any) -> str:
+    spec = FACT_SPECS.get(str(fact)) if fact is not None else None
+    return spec.unit if spec is not None else ""
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def comparison_text(comparison: dict[str, Any]) -> str:
+    """One comparison in words: ``training_compute_flop 3.8e25 [3e25 – 4.9e25] > 1e25``."""
+    fact = comparison.get("fact")
+    unit = _unit(fact)
+    op_raw = str(comparison.get("op") or "")
+    op = _OPS.get(op_raw, op_raw.replace("_", " "))
+    value = _finite(comparison.get("value"))
+    shown = numbers.quantity(value, unit) if value is not None else "unknown"
+    span = numbers.interval(_finite(comparison.get("low")), _finite(comparison.get("high")), unit)
+    threshold = comparison.get("threshold")
+    if comparison.get("ref"):
+        threshold_text = _reference(comparison, unit)
+    elif isinstance(threshold, list):
+        threshold_text = ", ".join(numbers.quantity(_finite(t), unit) for t in threshold) or "none"
+    elif threshold is None:
+        threshold_text = ""
+    else:
+        threshold_text = numbers.quantity(_finite(threshold), unit)
+    if op_raw in ("known", "unknown") and value is None and not span:
+        shown = ""
+    parts = [str(fact or "?"), shown, span, op, threshold_text]
+    return " ".join(p for p in parts if p)
+
+
+def _reference(comparison: dict[str, Any], unit: str) -> str:
+    """A threshold taken from another fact: ``0.33 × base_model_compute_flop (3.3e24)``."""
+    factor = comparison.get("factor")
+    scale = f"{factor:g} × " if isinstance(factor, int | float) and factor != 1 else ""
+    low, high = _finite(comparison.get("threshold_low")), _finite(comparison.get("threshold_high"))
+    if low is not None and low == high:
+        resolved = f" ({numbers.quantity(low, unit)})"
+    elif low is None and high is None:
+        resolved = " (unknown)"
+    else:
+        resolved = f" ({numbers.interval(low, high, unit)})"
+    return f"{scale}{comparison['ref']}{resolved}"
+
+
+def comparisons_text(finding: dict[str, Any], *, limit: int = 5) -> str:
+    """All comparisons of a finding, ``; ``-separated (at most ``limit``, then a count)."""
+    comps = [c for c in finding.get("comparisons") or [] if isinstance(c, dict)]
+    text = "; ".join(("unless " if c.get("part") == "unless" else "") + comparison_text(c) for c in comps[:limit])
+    if len(comps) > limit:
+        text += f"; and {len(comps) - limit} more"
+    return text
+
+
+def result_word(result: Any) -> str:
+    """A comparison's result as a word (the contract allows booleans, None or strings)."""
+    if result is True:
+        return "true"
+    if result is False:
+        return "false"
+    if result is None:
+        return "unknown"
+    return str(result)
+
+
+def deciding_facts(finding: dict[str, Any]) -> list[str]:
+    """Fact names of the comparisons, the one that decided the verdict first.
+
+    For a triggered finding that is a comparison that held (numeric thresholds before scope
+    conditions); for an uncertain one, one that could not be decided; then the rest in order.
+    """
+    comps = [c for c in finding.get("comparisons") or [] if isinstance(c, dict) and c.get("fact")]
+    verdict = finding.get("verdict")
+    wanted = {"triggered": "true", "uncertain": "unknown"}.get(str(verdict))
+    # "unless" leaves are exceptions: the rule's own ("when") conditions decide first.
+    when = [c for c in comps if c.get("part", "when") == "when"]
+    first = [c for c in when if wanted and result_word(c.get("result")) == wanted]
+    # A numeric threshold (compute, parameters) is what a reader looks for; scope conditions
+    # such as modality or market come after it.
+    first.sort(key=lambda c: c.get("op") not in _THRESHOLD_OPS)
+    ordered = first + [c for c in when if c not in first] + [c for c in comps if c not in when]
+    names: list[str] = []
+    for c in ordered:
+        name = str(c["fact"])
+        if name not in names:
+            names.append(name)
+    for name in finding.get("evidence") or {}:
+        if name not in names:
+            names.append(str(name))
+    return names
+
+
+def fact_evidence(report: dict[str, Any], finding: dict[str, Any], fact: str) -> list[dict[str, Any]]:
+    """Evidence for ``fact`` as the finding recorded it, else as the report's fact set has it."""
+    own = (finding.get("evidence") or {}).get(fact)
+    if isinstance(own, list) and own:
+        return [e for e in own if isinstance(e, dict)]
+    body = (report.get("facts") or {}).get(fact) or {}
+    return [e for e in body.get("evidence") or [] if isinstance(e, dict)]
+
+
+def waiver_text(waived: dict[str, Any]) -> str:
+    """``reason (owner, until 2026-06-30)``."""
+    reason = str(waived.get("reason") or "no reason given")
+    who = [str(waived["owner"])] if waived.get("owner") else []
+    if waived.get("expires"):
+        who.append(f"until {waived['expires']}")
+    return f"{reason} ({', '.join(who)})" if who else reason
+
+
+def clip(text: Any, limit: int) -> str:
+    """Collapse whitespace and cut to ``limit`` characters with an ellipsis."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: max(0, limit - 1)] + "…"
+
+
+def counts_text(summary: dict[str, Any]) -> str:
+    """``2 triggered, 1 uncertain, 10 not triggered, 3 not applicable, 0 waived``."""
+    counts = summary.get("counts") or {}
+    keys = ("triggered", "uncertain", "not_triggered", "not_applicable", "waived")
+    return ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in keys)

@@ -14,7 +14,8 @@ FORMATS = ("text", "json", "sarif", "junit", "markdown")
 def render(report: dict[str, Any], fmt: str, *, verbose: bool = False) -> str:
     """Render the report contract in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "json":
-        return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+        # ASCII-only: a lone surrogate smuggled in through a JSON config cannot break the write.
+        return json.dumps(report, indent=2, ensure_ascii=True, default=str) + "\n"
     if fmt == "text":
         from compliance.report.text import render as text
 

@@ -57,6 +57,7 @@ class Settings:
     hub_retries: int = 3
     lineage_depth: int = 5
     rules_paths: tuple[Path, ...] = field(default_factory=tuple)
+    api_token: str | None = None  # for `check --server`
     secret_key: str = _DEV_SECRET
     environment: str = "development"
     debug: bool = False
@@ -111,6 +112,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hub_retries=int(_number(get("HUB_RETRIES"), "COMPLIANCE_HUB_RETRIES", 3)),
         lineage_depth=int(_number(get("LINEAGE_DEPTH"), "COMPLIANCE_LINEAGE_DEPTH", 5)),
         rules_paths=tuple(Path(p) for p in rules.split(os.pathsep)) if rules else (),
+        api_token=get("API_TOKEN"),
         secret_key=secret,
         environment=environment,
         debug=_flag(get("DEBUG"), "COMPLIANCE_DEBUG", False),

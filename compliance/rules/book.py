@@ -1,0 +1,353 @@
+"""The compiled rule book, and evaluation of a fact set against it.
+
+Scope decides whether a rule applies to this run at all (``not_applicable`` otherwise); the
+compiled conditions decide the verdict. Both are always computed, so a rule that is out of
+scope still reports what it *would* have said (``what_if``): nothing silently vanishes, and
+back-testing an old date or a revoked regime works the same way as a live check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import UsageError
+from compliance.facts.model import Evidence, Fact, FactSet
+from compliance.rules.compiler import Compiled
+from compliance.rules.describe import explain_comparison
+from compliance.rules.findings import NEVER_IN_FORCE, Finding, Severity, Status, Verdict
+from compliance.rules.schema import Condition, Rule, RuleSetMeta, unmet_needs
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetInfo:
+    """Identity of one loaded rule-set file: what ``--rules`` selected, pinned by version and hash."""
+
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    markets: tuple[str, ...]
+    selected_by: str
+    sha256: str
+    path: Path
+    description: str = ""
+    sources: tuple[dict[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "markets": list(self.markets),
+            "selected_by": self.selected_by,
+            "sha256": self.sha256,
+            "path": str(self.path),
+            "description": self.description,
+            "sources": [dict(s) for s in self.sources],
+        }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledRule:
+    """One rule ready to evaluate: its validated spec plus compiled conditions."""
+
+    spec: Rule
+    ruleset: RuleSetInfo
+    named: Mapping[str, Condition]
+    when: Compiled
+    unless: Compiled | None
+    exemption: str  # the ``unless`` condition in words, for "exempt" reasons
+    numeric: bool  # compares a numeric fact, so an interval can leave it uncertain
+    status: Status = field(init=False)
+    severity: Severity = field(init=False)
+    effect: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.spec.status))
+        object.__setattr__(self, "severity", Severity(self.spec.severity))
+        object.__setattr__(self, "effect", self.spec.effect.model_dump(mode="json", exclude_none=True))
+
+    @property
+    def id(self) -> str:
+        """The rule's stable id."""
+        return self.spec.id
+
+    def out_of_force(self, as_of: date) -> str | None:
+        """Why the rule is not law on ``as_of``, or None when it is."""
+        spec = self.spec
+        if self.status in NEVER_IN_FORCE:
+            return f"{self.status.value}: never became law (what-if only)"
+        if spec.effective_from is None:
+            return f"superseded by {spec.superseded_by} before taking effect (what-if only)"
+        if as_of < spec.effective_from:
+            return f"not yet in effect on {as_of.isoformat()} (applies from {spec.effective_from.isoformat()})"
+        if spec.effective_until is not None and as_of >= spec.effective_until:
+            ended = {
+                Status.NON_ENFORCED: "not enforced",
+                Status.REVOKED: "revoked",
+                Status.SUPERSEDED: f"superseded by {spec.superseded_by}",
+            }.get(self.status, "ended")
+            return f"no longer in effect on {as_of.isoformat()} ({ended} from {spec.effective_until.isoformat()})"
+        return None
+
+    def evaluate(self, run: EvaluationRun, scope_reason: str | None) -> Finding:
+        """The finding for this rule in ``run``; ``scope_reason`` is the rule set's own exclusion."""
+        facts = run.facts
+        log: list[dict[str, Any]] = []
+        when = self.when(facts, log)
+        exempt: bool | None = False
+        if when is not False and self.unless is not None:
+            exempt = self.unless(facts, log)
+        if when is False:
+            verdict, reason = Verdict.NOT_TRIGGERED, run.not_met(log)
+        elif exempt is True:
+            verdict, reason = Verdict.NOT_TRIGGERED, f"exempt: {self.exemption}"
+        elif when is None:
+            verdict, reason = Verdict.UNCERTAIN, run.undecided(log, "when")
+        elif exempt is None:
+            verdict, reason = Verdict.UNCERTAIN, "an exemption may apply: " + run.undecided(log, "unless")
+        else:
+            verdict, reason = Verdict.TRIGGERED, None
+        what_if: Verdict | None = None
+        excluded = [r for r in (scope_reason, self.out_of_force(run.as_of), self._missing_needs(facts)) if r]
+        if excluded:
+            what_if, verdict, reason = verdict, Verdict.NOT_APPLICABLE, "; ".join(excluded)
+        spec, info = self.spec, self.ruleset
+        return Finding(
+            rule_id=spec.id,
+            ruleset=info.id,
+            ruleset_version=info.version,
+            jurisdiction=info.jurisdiction,
+            title=spec.title,
+            verdict=verdict,
+            severity=self.severity,
+            effect=self.effect,
+            citation=spec.citation,
+            link=spec.link,
+            status=self.status,
+            effective_from=spec.effective_from,
+            effective_until=spec.effective_until,
+            message=spec.message,
+            sourcing=spec.sourcing,
+            reason=reason,
+            what_if=what_if,
+            comparisons=log,
+            evidence=run.evidence_for(log),
+        )
+
+    def _missing_needs(self, facts: Mapping[str, Fact]) -> str | None:
+        return unmet_needs(self.spec.needs, facts) if self.spec.needs else None
+
+
+@dataclass(slots=True, eq=False)
+class CompiledSet:
+    """One rule-set file, compiled."""
+
+    info: RuleSetInfo
+    meta: RuleSetMeta
+    named: dict[str, Condition]
+    rules: list[CompiledRule]
+
+    def scope_reason(self, run: EvaluationRun) -> str | None:
+        """Why this whole set does not apply to ``run``, or None when it does."""
+        scope = self.meta.scope
+        reasons: list[str] = []
+        if scope.selected_by == "market" and run.markets is not None:
+            if not any(_market_matches(m, sm) for m in run.markets for sm in self.meta.markets):
+                reasons.append(
+                    f"the run covers markets {', '.join(run.markets)}; this set covers {', '.join(self.meta.markets)}"
+                )
+        elif scope.selected_by == "export" and run.destination in scope.domestic:
+            reasons.append(f"destination {run.destination} is domestic for this set (nothing is exported)")
+        unmet = unmet_needs(scope.needs, run.facts) if scope.needs else None
+        if unmet:
+            reasons.append(unmet)
+        return "; ".join(reasons) or None
+
+
+def _market_matches(run_market: str, set_market: str) -> bool:
+    # "US" selects the federal set and every state set ("US-CA", "US-NY").
+    return set_market == run_market or set_market.startswith(run_market + "-")
+
+
+class EvaluationRun:
+    """The per-call context: fact look-up, date, narrowed markets and destination, evidence cache."""
+
+    __slots__ = ("_evidence", "_explained", "as_of", "destination", "facts", "markets")
+
+    def __init__(self, facts: FactSet, *, as_of: date, markets: Sequence[str] | None, destination: str | None) -> None:
+        lookup: dict[str, Fact] = {f.name: f for f in facts}
+        if not markets:
+            declared = lookup.get("markets")
+            value = declared.value if declared is not None else None
+            markets = [str(m) for m in value] if isinstance(value, list | tuple) and value else None
+        self.markets: tuple[str, ...] | None = tuple(m.upper() for m in markets) if markets else None
+        if destination:
+            destination = destination.upper()
+            if "destination_country" not in lookup:
+                lookup["destination_country"] = Fact(
+                    "destination_country",
+                    destination,
+                    method="declared",
+                    evidence=[Evidence("declared", "--destination", destination)],
+                )
+        else:
+            declared_destination = lookup.get("destination_country")
+            value = declared_destination.value if declared_destination is not None else None
+            destination = value.upper() if isinstance(value, str) else None
+        self.destination = destination
+        self.facts = lookup
+        self.as_of = as_of
+        self._evidence: dict[str, list[dict[str, Any]]] = {}
+        self._explained: dict[tuple[Any, ...], str] = {}
+
+    def explain(self, entry: dict[str, Any]) -> str:
+        """:func:`explain_comparison`, memoised: within one run a leaf's explanation depends only
+        on the leaf (the facts are fixed), and many rules share leaves."""
+        threshold = entry["threshold"]
+        key = (
+            entry["fact"],
+            entry["op"],
+            entry["result"],
+            tuple(threshold) if isinstance(threshold, list) else threshold,
+            entry.get("ref"),
+            entry.get("factor"),
+        )
+        text = self._explained.get(key)
+        if text is None:
+            text = self._explained[key] = explain_comparison(entry)
+        return text
+
+    def not_met(self, log: list[dict[str, Any]]) -> str:
+        """Reason for a not-triggered verdict: the last ``when`` leaf that came out false."""
+        for entry in reversed(log):
+            if entry["part"] == "when" and entry["result"] == "false":
+                return "not met: " + self.explain(entry)
+        return "not met"
+
+    def undecided(self, log: list[dict[str, Any]], part: str) -> str:
+        """Reason for an uncertain verdict: every undecided leaf of ``part``."""
+        parts = [self.explain(e) for e in log if e["part"] == part and e["result"] == "unknown"]
+        return "; ".join(dict.fromkeys(parts)) or "undecided"
+
+    def evidence_for(self, log: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """Evidence of the facts the logged comparisons read, keyed by fact name."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for entry in log:
+            for name in (entry["fact"], entry.get("ref")):
+                if name is None or name in out:
+                    continue
+                fact = self.facts.get(name)
+                if fact is None:
+                    continue
+                cached = self._evidence.get(name)
+                if cached is None:
+                    cached = self._evidence[name] = [e.to_dict() for e in fact.evidence]
+                out[name] = cached
+        return out
+
+
+class RuleBook:
+    """Every loaded rule set, compiled and ready to evaluate.
+
+    Build one with :func:`compliance.rules.loader.load_rulesets`. A book is immutable;
+    :meth:`select` returns a narrower book.
+    """
+
+    def __init__(self, sets: Sequence[CompiledSet]) -> None:
+        self._sets = list(sets)
+        self._rules: dict[str, CompiledRule] = {r.id: r for s in self._sets for r in s.rules}
+
+    @property
+    def rulesets(self) -> list[RuleSetInfo]:
+        """Identity (id, version, sha256, path, title...) of each loaded rule set, in load order."""
+        return [s.info for s in self._sets]
+
+    @property
+    def rules(self) -> list[CompiledRule]:
+        """Every rule, in rule-set then file order."""
+        return list(self._rules.values())
+
+    def ruleset(self, ruleset_id: str) -> CompiledSet:
+        """One compiled rule set by id; UsageError if it is not loaded."""
+        for s in self._sets:
+            if s.info.id == ruleset_id:
+                return s
+        raise UsageError(f"no loaded rule set {ruleset_id!r}; loaded: {', '.join(self._ids())}")
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        """One rule by id (for ``rules show``); UsageError if no loaded set has it."""
+        try:
+            return self._rules[rule_id]
+        except KeyError:
+            raise UsageError(f"no loaded rule {rule_id!r}") from None
+
+    def select(self, ids_or_paths: Iterable[str | Path]) -> RuleBook:
+        """A book holding only the named rule sets (by id, or by the path they were loaded from)."""
+        chosen: list[CompiledSet] = []
+        for item in ids_or_paths:
+            match = self._find(item)
+            if match is None:
+                raise UsageError(f"no loaded rule set {str(item)!r}; loaded: {', '.join(self._ids())}")
+            if match not in chosen:
+                chosen.append(match)
+        return RuleBook(chosen)
+
+    def _find(self, item: str | Path) -> CompiledSet | None:
+        for s in self._sets:
+            if isinstance(item, str) and item == s.info.id:
+                return s
+        resolved = Path(item).resolve()
+        for s in self._sets:
+            if s.info.path.resolve() == resolved:
+                return s
+        return None
+
+    def _ids(self) -> list[str]:
+        return [s.info.id for s in self._sets]
+
+    def evaluate(
+        self,
+        facts: FactSet,
+        *,
+        as_of: date,
+        markets: Sequence[str] | None = None,
+        destination: str | None = None,
+    ) -> list[Finding]:
+        """One finding per rule, in book order.
+
+        ``markets`` narrows market-selected sets (``US`` also selects ``US-CA`` and ``US-NY``);
+        None or empty falls back to the ``markets`` fact, and without that every set applies.
+        ``destination`` (ISO code) narrows export sets and, when the facts have no
+        ``destination_country``, is added as that fact.
+        """
+        run = EvaluationRun(facts, as_of=as_of, markets=markets, destination=destination)
+        findings: list[Finding] = []
+        for s in self._sets:
+            scope_reason = s.scope_reason(run)
+            findings.extend(rule.evaluate(run, scope_reason) for rule in s.rules)
+        return findings
+
+    def evaluate_rule(
+        self,
+        rule_id: str,
+        facts: FactSet,
+        *,
+        as_of: date,
+        markets: Sequence[str] | None = None,
+        destination: str | None = None,
+    ) -> Finding:
+        """The finding of a single rule (same semantics as :meth:`evaluate`)."""
+        rule = self.rule(rule_id)
+        run = EvaluationRun(facts, as_of=as_of, markets=markets, destination=destination)
+        owner = next(s for s in self._sets if any(r is rule for r in s.rules))
+        return rule.evaluate(run, owner.scope_reason(run))
+
+    def __len__(self) -> int:
+        return len(self._rules)

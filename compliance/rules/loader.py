@@ -1,0 +1,195 @@
+"""Load rule-set files into a :class:`~compliance.rules.book.RuleBook`, all or nothing.
+
+Any defect in any file (not YAML, a python tag, a YAML bomb, an unknown key, operator or fact,
+an operator that does not fit the fact's kind, a duplicate rule id across files, a missing or
+circular named condition, inverted dates) stops the load with a :class:`RuleSetError` naming
+the file and the place. A bad rule is never skipped: a skipped rule would quietly weaken the
+gate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance.errors import InputError, RuleSetError
+from compliance.rules.book import CompiledRule, CompiledSet, RuleBook, RuleSetInfo
+from compliance.rules.compiler import ConditionCompiler, GroupResolver, has_numeric_leaf
+from compliance.rules.describe import describe
+from compliance.rules.schema import RuleSetFile, describe_error, format_location
+from compliance.yamlsafe import load_yaml
+
+CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
+RULESET_SUFFIXES = (".yaml", ".yml")
+
+
+def default_rules_dir() -> Path:
+    """The shipped rules directory.
+
+    In a source checkout that is the top-level ``rules/`` beside the ``compliance`` package; in
+    an installed wheel it is ``compliance/_rules`` (the wheel force-includes ``rules/`` there).
+    """
+    package = Path(str(resources.files("compliance")))
+    checkout = package.parent / "rules"
+    if checkout.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return checkout
+    bundled = package / "_rules"
+    if bundled.is_dir():
+        return bundled
+    raise RuleSetError("no shipped rules directory found", source=str(checkout))
+
+
+def is_cases_file(path: Path) -> bool:
+    """True for ``<id>.cases.yaml`` files, which hold test cases rather than rules."""
+    return path.name.endswith(CASES_SUFFIXES)
+
+
+def rule_set_files(paths: Sequence[Path] | None = None) -> list[Path]:
+    """The rule-set files named by ``paths`` (directories are expanded, cases files skipped)."""
+    roots = [default_rules_dir()] if paths is None else [Path(p) for p in paths]
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            found = sorted(
+                p for p in root.iterdir() if p.is_file() and p.suffix in RULESET_SUFFIXES and not is_cases_file(p)
+            )
+            if not found:
+                raise RuleSetError("no rule-set files (*.yaml) in this directory", source=str(root))
+            files.extend(found)
+        elif root.is_file():
+            files.append(root)
+        else:
+            raise RuleSetError("no such file or directory", source=str(root))
+    return files
+
+
+def load_rulesets(paths: Sequence[Path] | None = None, *, group_resolver: GroupResolver | None = None) -> RuleBook:
+    """Load, validate and compile rule sets into one book.
+
+    ``paths``: files or directories; None loads the shipped rules directory
+    (:func:`default_rules_dir`). ``group_resolver`` maps a country-group name to its ISO codes
+    for values written as ``{group: D5}``; a rule that uses a group without a resolver is an
+    error. Raises :class:`RuleSetError` on the first defect.
+    """
+    sets: list[CompiledSet] = []
+    set_paths: dict[str, Path] = {}
+    rule_paths: dict[str, Path] = {}
+    for path in rule_set_files(paths):
+        if path.resolve() in {s.info.path.resolve() for s in sets}:
+            continue
+        compiled = load_ruleset_file(path, group_resolver=group_resolver)
+        if compiled.info.id in set_paths:
+            raise RuleSetError(
+                f"duplicate rule set id {compiled.info.id!r} (also in {set_paths[compiled.info.id]})",
+                source=str(path),
+                where="ruleset.id",
+            )
+        set_paths[compiled.info.id] = path
+        for rule in compiled.rules:
+            if rule.id in rule_paths:
+                raise RuleSetError(
+                    f"duplicate rule id (also in {rule_paths[rule.id]})", source=str(path), where=f"rule {rule.id}"
+                )
+            rule_paths[rule.id] = path
+        sets.append(compiled)
+    _check_superseded_links(sets, rule_paths)
+    return RuleBook(sets)
+
+
+def _check_superseded_links(sets: list[CompiledSet], rule_paths: dict[str, Path]) -> None:
+    for s in sets:
+        for rule in s.rules:
+            target = rule.spec.superseded_by
+            if target is not None and target not in rule_paths:
+                raise RuleSetError(
+                    f"superseded_by names {target!r}, which no loaded rule set defines",
+                    source=str(s.info.path),
+                    where=f"rule {rule.id}: superseded_by",
+                )
+
+
+def read_document(path: Path) -> tuple[Any, str]:
+    """Parse one YAML file safely; returns the document and the sha256 of its bytes."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RuleSetError(f"cannot read: {exc.strerror or exc}", source=source) from None
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleSetError("not UTF-8 text", source=source) from None
+    try:
+        return load_yaml(text, source=source), digest
+    except RuleSetError:
+        raise
+    except InputError as exc:
+        raise RuleSetError(exc.message, source=exc.source, where=exc.where) from None
+
+
+def validation_error(exc: ValidationError, raw: Any, source: str) -> RuleSetError:
+    """The first pydantic error as a RuleSetError naming the place; counts the rest."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return RuleSetError(describe_error(dict(first)) + more, source=source, where=format_location(first["loc"], raw))
+
+
+def load_ruleset_file(path: Path, *, group_resolver: GroupResolver | None = None) -> CompiledSet:
+    """Load, validate and compile one rule-set file."""
+    source = str(path)
+    raw, digest = read_document(path)
+    if not isinstance(raw, dict):
+        raise RuleSetError("a rule-set file must be a mapping with 'ruleset' and 'rules'", source=source)
+    try:
+        doc = RuleSetFile.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, raw, source) from None
+    meta = doc.ruleset
+    stem = path.name.removesuffix(path.suffix)
+    if stem != meta.id:
+        raise RuleSetError(
+            f"rule set id {meta.id!r} must match the file name {path.name!r}", source=source, where="ruleset.id"
+        )
+    info = RuleSetInfo(
+        id=meta.id,
+        version=meta.version,
+        title=meta.title,
+        jurisdiction=meta.jurisdiction,
+        markets=tuple(meta.markets),
+        selected_by=meta.scope.selected_by,
+        sha256=digest,
+        path=path,
+        description=meta.description.strip(),
+        sources=tuple({"title": s.title, "link": s.link} for s in meta.sources),
+    )
+    compiler = ConditionCompiler(doc.conditions, source=source, group_resolver=group_resolver)
+    compiler.compile_named()
+    rules: list[CompiledRule] = []
+    seen: set[str] = set()
+    for spec in doc.rules:
+        where = f"rule {spec.id}"
+        if spec.id in seen:
+            raise RuleSetError("duplicate rule id in this file", source=source, where=where)
+        seen.add(spec.id)
+        when = compiler.compile(spec.when, part="when", where=f"{where}: when")
+        unless = None if spec.unless is None else compiler.compile(spec.unless, part="unless", where=f"{where}: unless")
+        rules.append(
+            CompiledRule(
+                spec=spec,
+                ruleset=info,
+                named=doc.conditions,
+                when=when,
+                unless=unless,
+                exemption=describe(spec.unless, doc.conditions) if spec.unless is not None else "",
+                numeric=has_numeric_leaf(spec.when, doc.conditions)
+                or (spec.unless is not None and has_numeric_leaf(spec.unless, doc.conditions)),
+            )
+        )
+    return CompiledSet(info=info, meta=meta, named=doc.conditions, rules=rules)

@@ -191,7 +191,10 @@ def _normalise_value(fact: str, kind: Kind, operand: Operand, value: Any) -> Any
         raise ValueError(f"value must be a non-empty list or {{group: NAME}}, got {value!r}")
     out: list[Any] = []
     for item in value:
-        if isinstance(item, dict):
+        if isinstance(item, GroupRef):
+            # Pydantic may run this validator again on an already-cleaned nested condition.
+            out.append(item)
+        elif isinstance(item, dict):
             if kind is not Kind.STRING:
                 raise ValueError("{group: ...} only works with string facts such as destination_country")
             try:

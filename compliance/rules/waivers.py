@@ -27,7 +27,7 @@ _WAIVABLE = (Verdict.TRIGGERED, Verdict.UNCERTAIN)
 
 
 class _WaiverEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
     rule: Annotated[str, Field(pattern=RULE_ID_PATTERN)]
     model: Annotated[str, Field(min_length=1)]
@@ -79,8 +79,6 @@ def load_waivers(path: Path) -> list[Waiver]:
             first = exc.errors(include_url=False)[0]
             place = format_location(first["loc"], item)
             raise RuleSetError(describe_error(dict(first)), source=source, where=f"entry {index}: {place}") from None
-        if not entry.reason.strip() or not entry.owner.strip():
-            raise RuleSetError("reason and owner must not be blank", source=source, where=f"entry {index}")
         waivers.append(Waiver(entry.rule, entry.model, entry.reason, entry.owner, entry.expires, source, index))
     return waivers
 

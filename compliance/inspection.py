@@ -181,6 +181,10 @@ def build_facts(
                 facts.set(fact)
             elif fact.name in ("parameters", "active_parameters"):
                 _compare_counts(existing, fact)
+    if facts.get("output_modalities") is None:
+        inferred = _modalities_from_architecture(facts.value("architecture"))
+        if inferred is not None:
+            facts.set(inferred)
     for fact in declared:
         previous = facts.get(fact.name)
         if previous is not None and previous.known:
@@ -189,6 +193,23 @@ def build_facts(
     for fact in estimate_compute(facts, peak_lookup=peak_lookup, base_compute=base_compute):
         facts.set(fact)
     return facts, warnings
+
+
+# Architecture class suffixes that generate text token by token (the card's pipeline_tag wins when present).
+_TEXT_GENERATORS = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+
+
+def _modalities_from_architecture(architecture: Any) -> Fact | None:
+    if not isinstance(architecture, str) or not architecture.endswith(_TEXT_GENERATORS):
+        return None
+    return Fact(
+        "output_modalities",
+        ["text"],
+        confidence=Confidence.LIKELY,
+        method="architecture",
+        evidence=[Evidence("config", "config.json", f"architectures: {architecture} generates text")],
+        note="inferred from the architecture class; the card gives no pipeline_tag",
+    )
 
 
 def _architecture_facts(art: Artefacts, facts: FactSet, warnings: list[str], use_exact: bool) -> None:

@@ -271,6 +271,9 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
         # Cards of derived models describe the pre-training run they inherit, so an estimate
         # from the card's tokens or hours measures the cumulative compute, not the modification.
         total = own
+        if base is None and modification is not None and modification.value is not None:
+            base = _difference("base_model_compute_flop", own, modification)
+            parts = [base, modification]
         total.note = _join(
             total.note,
             f"{relation} of {facts.value('base_model', 'an undeclared base')}: "
@@ -312,6 +315,22 @@ def _sum(name: str, a: Fact, b: Fact) -> Fact:
         Confidence.weakest(a.confidence, b.confidence),
         "lineage",
         [Evidence("derived", "estimator", f"{a.name} + {b.name}"), *a.evidence, *b.evidence],
+    )
+
+
+def _difference(name: str, total: Fact, part: Fact) -> Fact:
+    """``total - part``, for the base's share of a cumulative estimate; never below zero."""
+    value = max(0.0, float(total.value) - float(part.value))
+    low = max(0.0, _lo(total) - _hi(part))
+    high = max(0.0, _hi(total) - _lo(part))
+    return Fact(
+        name,
+        value,
+        low,
+        high,
+        Confidence.weakest(total.confidence, part.confidence),
+        "lineage",
+        [Evidence("derived", "estimator", f"cumulative estimate minus {part.name}"), *total.evidence],
     )
 
 

@@ -160,3 +160,17 @@ def test_card_tokens_of_a_finetune_are_taken_as_cumulative() -> None:
     total = {f.name: f for f in estimate_compute(facts)}["training_compute_flop"]
     assert total.value == pytest.approx(6 * 8e9 * 1.5e13)
     assert "cumulative" in (total.note or "")
+
+
+def test_base_share_is_derived_when_only_the_modification_is_declared() -> None:
+    facts = _facts(
+        _fact("base_model", "org/base"),
+        _fact("parameters", 8e9),
+        _fact("training_tokens", 1.5e13),
+        _fact("finetune_compute_flop", 4e20),
+    )
+    result = {f.name: f for f in estimate_compute(facts)}
+    base = result["base_model_compute_flop"]
+    assert base.value == pytest.approx(6 * 8e9 * 1.5e13 - 4e20)
+    assert base.low is not None and base.low >= 0
+    assert result["finetune_compute_flop"].value == 4e20

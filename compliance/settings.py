@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from compliance.errors import UsageError
 
@@ -77,7 +78,7 @@ class Settings:
         """Celery's result backend (results live in our own tables; this holds task state only)."""
         return self.result_backend or f"db+sqlite:///{(self.data_dir / 'results.db').resolve()}"
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (command-line options win over the environment)."""
         known = {f.name for f in fields(self)}
         return replace(self, **{k: v for k, v in changes.items() if k in known and v is not None})

@@ -157,7 +157,7 @@ def build_parser() -> Parser:
     r = rsub.add_parser("test", help="run each rule's pass and fail cases")
     r.add_argument("paths", nargs="*", metavar="PATH")
     r.set_defaults(handler=commands.rules_test)
-    rules.set_defaults(handler=lambda ns: rules.print_help() or 0)
+    rules.set_defaults(handler=_help_of(rules))
 
     hw = sub.add_parser("hardware", help="the accelerator catalog with computed TPP and density")
     hsub = hw.add_subparsers(title="hardware commands", metavar="ACTION")
@@ -170,5 +170,13 @@ def build_parser() -> Parser:
     h.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
     h.add_argument("--as-of", metavar="YYYY-MM-DD")
     h.set_defaults(handler=commands.hardware_show)
-    hw.set_defaults(handler=lambda ns: hw.print_help() or 0)
+    hw.set_defaults(handler=_help_of(hw))
     return parser
+
+
+def _help_of(parser: argparse.ArgumentParser) -> Any:
+    def show(ns: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+
+    return show

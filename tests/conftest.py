@@ -20,3 +20,5 @@ for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_EN
     os.environ.pop(_name, None)
 for _name in [k for k in os.environ if k.startswith("COMPLIANCE_")]:
     os.environ.pop(_name, None)
+
+pytest_plugins = ["tests.hubfixtures"]

@@ -33,8 +33,10 @@ DTYPE_BITS: dict[str, int] = {
     "I64": 64, "U64": 64, "F64": 64,
     "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
 }  # fmt: skip
-# Integer tensors holding packed low-bit weights (GPTQ/AWQ "qweight") under-count parameters.
-_PACKED_HINTS = ("qweight", "qzeros", ".scales", "g_idx")
+# Integer tensors holding packed low-bit weights (GPTQ/AWQ "qweight", MXFP4 "_blocks") under-count parameters.
+_PACKED_HINTS = ("qweight", "qzeros", ".scales", "g_idx", "_blocks", "_scales")
+# Non-parameter buffers some exporters store: causal masks and rotary tables.
+_BUFFER_SUFFIXES = ("attn.bias", "attn.masked_bias", "rotary_emb.inv_freq")
 
 
 @dataclass(slots=True)
@@ -61,12 +63,16 @@ class SafetensorsSummary:
     metadata: dict[str, str] = field(default_factory=dict)
     bytes_read: int = 0
     packed_quantized: bool = False
+    buffers: int = 0  # elements of stored buffers, left out of the total
     note: str | None = None
 
     def add(self, name: str, info: TensorInfo) -> None:
         """Count one tensor."""
         n = info.numel
         self.tensors[name] = info
+        if name.endswith(_BUFFER_SUFFIXES) and (len(info.shape) >= 4 or name.endswith("inv_freq")):
+            self.buffers += n  # masks and rotary tables are recomputed, not learned
+            return
         self.total += n
         self.by_dtype[info.dtype] = self.by_dtype.get(info.dtype, 0) + n
         if info.dtype in ("I32", "U32", "I8", "U8") and any(h in name for h in _PACKED_HINTS):

@@ -154,3 +154,19 @@ def test_duplicate_tensor_across_shards_is_an_error(tmp_path: Path) -> None:
     summarize_file(a, summary)
     with pytest.raises(ModelFileError, match="more than one shard"):
         summarize_file(b, summary)
+
+
+def test_stored_buffers_are_not_parameters(tmp_path: Path) -> None:
+    tensors = {"h.0.attn.c_attn.weight": ("F32", [4, 12]), "h.0.attn.bias": ("F32", [1, 1, 8, 8])}
+    _write(tmp_path / "model.safetensors", safetensors_bytes(tensors))
+    summary = summarize_directory(tmp_path)
+    assert summary is not None
+    assert summary.total == 48
+    assert summary.buffers == 64
+
+
+def test_mxfp4_blocks_are_flagged_as_packed(tmp_path: Path) -> None:
+    tensors = {"model.layers.0.mlp.experts.gate_up_proj_blocks": ("U8", [4, 8, 16])}
+    _write(tmp_path / "model.safetensors", safetensors_bytes(tensors))
+    summary = summarize_directory(tmp_path)
+    assert summary is not None and summary.packed_quantized

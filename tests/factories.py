@@ -10,8 +10,8 @@ from typing import Any
 BYTES = {"F32": 4, "BF16": 2, "F16": 2, "I64": 8, "I32": 4, "U8": 1, "F8_E4M3": 1}
 
 
-def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]], *, metadata: dict[str, str] | None = None) -> bytes:
-    """A complete, valid safetensors file (zero data) for the given tensor dtypes and shapes."""
+def _header(tensors: dict[str, tuple[str, list[int]]]) -> tuple[dict[str, Any], int]:
+    """A safetensors header for tensors laid out back to back, and the data size it implies."""
     header: dict[str, Any] = {}
     offset = 0
     for name, (dtype, shape) in tensors.items():
@@ -21,28 +21,26 @@ def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]], *, metadata: di
         size = n * BYTES[dtype]
         header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
         offset += size
+    return header, offset
+
+
+def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]], *, metadata: dict[str, str] | None = None) -> bytes:
+    """A complete, valid safetensors file (zero data) for the given tensor dtypes and shapes."""
+    header, size = _header(tensors)
     if metadata:
         header["__metadata__"] = metadata
     raw = json.dumps(header).encode()
-    return struct.pack("<Q", len(raw)) + raw + b"\0" * offset
+    return struct.pack("<Q", len(raw)) + raw + b"\0" * size
 
 
 def write_sparse_safetensors(path: Path, tensors: dict[str, tuple[str, list[int]]]) -> int:
     """Write a header and extend the file to its full size without writing data (a sparse file)."""
-    header: dict[str, Any] = {}
-    offset = 0
-    for name, (dtype, shape) in tensors.items():
-        n = 1
-        for d in shape:
-            n *= d
-        size = n * BYTES[dtype]
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
-        offset += size
+    header, size = _header(tensors)
     raw = json.dumps(header).encode()
     with path.open("wb") as fh:
         fh.write(struct.pack("<Q", len(raw)) + raw)
-        fh.truncate(8 + len(raw) + offset)
-    return 8 + len(raw) + offset
+        fh.truncate(8 + len(raw) + size)
+    return 8 + len(raw) + size
 
 
 TINY_LLAMA_CONFIG: dict[str, Any] = {

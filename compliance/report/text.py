@@ -6,6 +6,7 @@ from typing import Any
 
 from compliance.facts.names import FACT_SPECS
 from compliance.report import numbers
+from compliance.report.findings import comparison_text
 
 _VERDICT_LABEL = {
     "triggered": "TRIGGERED",
@@ -77,7 +78,7 @@ def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
         label = f"WAIVED ({label})"
     out = [f"  {label:<16} {f['severity']:<8} {f['rule_id']}  {f['title']}"]
     for comp in f.get("comparisons", []):
-        out.append("      " + comparison_text(comp))
+        out.append("      " + comparison_line(comp))
     if f.get("reason"):
         out.append(f"      why: {f['reason']}")
     if f["verdict"] in ("triggered", "uncertain") or verbose:
@@ -90,37 +91,9 @@ def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
     return out
 
 
-_OPS = {
-    "gt": ">",
-    "gte": "≥",
-    "lt": "<",
-    "lte": "≤",
-    "eq": "=",
-    "ne": "≠",
-    "in": "in",
-    "not_in": "not in",
-    "contains": "contains",
-    "intersects": "includes one of",
-}
-_UNARY = {"known": "is known", "unknown": "is unknown", "is_true": "is yes", "is_false": "is no"}
-
-
-def comparison_text(c: dict[str, Any]) -> str:
-    """One threshold test in words: ``training_compute_flop 3.8e25 [3e25 – 4.9e25] > 1e25 → true``."""
-    name = c.get("fact", "")
-    unit = FACT_SPECS[name].unit if name in FACT_SPECS else ""
-    value = c.get("value")
-    shown = numbers.quantity(value, unit) if value is not None else "unknown"
-    span = numbers.interval(c.get("low"), c.get("high"), unit)
-    op = c.get("op", "")
-    if op in _UNARY:
-        test = _UNARY[op]
-    else:
-        threshold = c.get("threshold")
-        limit = ", ".join(map(str, threshold)) if isinstance(threshold, list) else numbers.quantity(threshold, unit)
-        test = f"{_OPS.get(op, op)} {limit}"
-    head = " ".join(part for part in (name, shown, span, test) if part)
-    return head + (f"  → {c['result']}" if c.get("result") else "")
+def comparison_line(c: dict[str, Any]) -> str:
+    """One threshold test in words, with its three-valued result."""
+    return comparison_text(c) + (f"  → {c['result']}" if c.get("result") else "")
 
 
 def _lineage_line(link: dict[str, Any]) -> str:

@@ -67,9 +67,9 @@ class HubCache:
     def save_info(self, repo_id: str, revision: str | None, info: HubInfo) -> None:
         """Cache a description under the revision asked and, when known, its commit sha."""
         data = json.dumps(info.to_json(), sort_keys=True).encode()
-        self._write(self._info_path(repo_id, revision), data)
+        self._write_if_changed(self._info_path(repo_id, revision), data)
         if info.sha and info.sha != revision:
-            self._write(self._info_path(repo_id, info.sha), data)
+            self._write_if_changed(self._info_path(repo_id, info.sha), data)
 
     def load_file(self, repo_id: str, sha: str, filename: str) -> bytes | None:
         """A file read earlier at commit ``sha``, or None."""
@@ -83,11 +83,24 @@ class HubCache:
         if is_sha(sha):
             self._write(self._file_path(repo_id, sha, filename), data)
 
+    @classmethod
+    def _write_if_changed(cls, path: Path, data: bytes) -> None:
+        # Repeated checks of an unchanged model then cost one small read instead of a write.
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        cls._write(path, data)
+
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            except FileNotFoundError:  # first write in this folder
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)

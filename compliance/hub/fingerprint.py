@@ -18,9 +18,10 @@ the class is the cheapest disguise. Everything here is pure and takes plain data
 from __future__ import annotations
 
 import hashlib
+import heapq
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -308,12 +309,28 @@ class FingerprintIndex:
         with self._lock:
             return self._entries.get(model_id)
 
-    def candidates(self, fp: Fingerprint, *, exclude: Iterable[str] = ()) -> list[IndexEntry]:
-        """Entries that could be the same architecture (same count, config digest or shapes), oldest first."""
+    def candidates(
+        self,
+        fp: Fingerprint,
+        *,
+        exclude: Iterable[str] = (),
+        accept: Callable[[IndexEntry], bool] | None = None,
+        limit: int | None = None,
+    ) -> list[IndexEntry]:
+        """Entries that could be the same architecture (same count, config digest or shapes), oldest first.
+
+        ``accept`` filters them; ``limit`` keeps only the oldest few.
+        """
         skip = set(exclude)
         with self._lock:
             ids: set[str] = set()
             for key in self._keys_of(fp):
                 ids |= self._keys.get(key, set())
             found = [self._entries[i] for i in ids - skip if i in self._entries]
-        return sorted(found, key=lambda e: (e.created_at or "", e.model_id))
+        if accept is not None:
+            found = [e for e in found if accept(e)]
+
+        def age(entry: IndexEntry) -> tuple[str, str]:
+            return entry.created_at or "", entry.model_id
+
+        return sorted(found, key=age) if limit is None else heapq.nsmallest(limit, found, key=age)

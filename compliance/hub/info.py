@@ -8,7 +8,7 @@ the client version. Every field is checked: the hub's answer is untrusted input.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +58,7 @@ class HubInfo:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form (what the offline cache stores)."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: Any) -> HubInfo:

@@ -68,7 +68,9 @@ def declared_bases(facts: Iterable[Fact], info: HubInfo) -> tuple[list[str], str
     card (stated or inferred by the card parser), else from the hub, else ``merge`` for
     several bases and ``finetune`` for one.
     """
-    by_name = {f.name: f for f in facts}
+    by_name: dict[str, Fact] = {}
+    for fact in facts:
+        by_name.setdefault(fact.name, fact)  # the card's statement before the hub's
     raw: Any = by_name["base_model"].value if "base_model" in by_name else None
     names = [raw] if isinstance(raw, str) else [n for n in raw if isinstance(n, str)] if isinstance(raw, list) else []
     if not names:
@@ -412,12 +414,14 @@ class Walker:
         assert node.got is not None and node.info is not None
         self._index_references(exclude=node.model_id)
         exclude = {node.model_id, *node.ancestors}
-        candidates = [
-            entry
-            for entry in self.session.index.candidates(node.fp, exclude=exclude)
-            if node.model_id not in entry.bases and _older_or_unknown(entry.created_at, node.info.created_at)
-        ]
-        for entry in candidates[:MAX_UNDECLARED_CHECKS]:
+        created = node.info.created_at
+        candidates = self.session.index.candidates(
+            node.fp,
+            exclude=exclude,
+            accept=lambda e: node.model_id not in e.bases and _older_or_unknown(e.created_at, created),
+            limit=MAX_UNDECLARED_CHECKS,
+        )
+        for entry in candidates:
             result = same_architecture(node.fp, entry.fingerprint)
             if result.same is None:
                 # Only the sizes agree so far: compare configs (read once, then cached by sha).

@@ -9,7 +9,15 @@ import time
 from pathlib import Path
 
 # Each entry: module in this package exposing main(args) -> None (prints its own figures).
-BENCHES = ["accuracy", "inspect_speed", "check_speed", "rules_speed"]
+BENCHES = [
+    "accuracy",
+    "inspect_speed",
+    "check_speed",
+    "rules_speed",
+    "hub_speed",
+    "service_speed",
+    "dashboard_speed",
+]
 
 
 def main() -> None:

@@ -164,13 +164,18 @@ def build_facts(
     peak_lookup: PeakLookup | None = None,
     base_compute: Fact | None = None,
     use_exact: bool = False,
+    counted: Fact | None = None,
 ) -> tuple[FactSet, list[str]]:
-    """Merge the artefacts into one fact set, apply declarations, then estimate compute."""
+    """Merge the artefacts into one fact set, apply declarations, then estimate compute.
+
+    ``counted`` is a parameter count from an authority other than local headers (the hub's
+    safetensors totals): it competes with the config's count exactly as header counts do.
+    """
     facts = FactSet()
     warnings = list(art.warnings)
     for fact in art.extra_facts:
         facts.set(fact)
-    _architecture_facts(art, facts, warnings, use_exact)
+    _architecture_facts(art, facts, warnings, use_exact, counted)
     if art.card is not None:
         warnings.extend(art.card.warnings)
         for fact in art.card.facts:
@@ -212,7 +217,9 @@ def _modalities_from_architecture(architecture: Any) -> Fact | None:
     )
 
 
-def _architecture_facts(art: Artefacts, facts: FactSet, warnings: list[str], use_exact: bool) -> None:
+def _architecture_facts(
+    art: Artefacts, facts: FactSet, warnings: list[str], use_exact: bool, external_count: Fact | None = None
+) -> None:
     from compliance.facts.architectures import count_parameters
 
     counted = None
@@ -258,6 +265,8 @@ def _architecture_facts(art: Artefacts, facts: FactSet, warnings: list[str], use
         if headers.packed_quantized:
             header_fact.confidence = Confidence.SPECULATIVE
             header_fact.note = "integer tensors hold packed quantized weights; the stored count is not the true count"
+    if header_fact is None:
+        header_fact = external_count
     chosen = _choose_parameters(header_fact, config_fact, warnings)
     if use_exact and art.config is not None:
         _exact_alternative(art.config, chosen, warnings)

@@ -48,7 +48,11 @@ def _inspection(ns: argparse.Namespace) -> Any:
     from compliance.settings import load_settings
 
     settings = load_settings().with_overrides(hf_endpoint=ns.endpoint, hub_offline=ns.offline, hf_token=ns.token)
-    return inspect_hub(target, settings, declared=declared, peak_lookup=peaks, use_exact=ns.exact)
+    from compliance.targets import validate_model_id
+
+    references = [validate_model_id(r) for r in ns.references]
+    return inspect_hub(target, settings, declared=declared, peak_lookup=peaks, use_exact=ns.exact,
+                       thorough=ns.thorough, references=references)  # fmt: skip
 
 
 def inspect(ns: argparse.Namespace) -> int:

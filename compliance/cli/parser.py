@@ -59,6 +59,19 @@ def _target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint", metavar="URL", help="hub endpoint (default: HF_ENDPOINT or huggingface.co)")
     p.add_argument("--offline", action="store_true", default=None, help="answer from the local hub cache only")
     p.add_argument("--token", metavar="TOKEN", help="hub token (default: COMPLIANCE_HF_TOKEN or HF_TOKEN)")
+    p.add_argument(
+        "--thorough",
+        action="store_true",
+        help="hub models: also read config.json and safetensors headers to cross-check the hub's totals",
+    )
+    p.add_argument(
+        "--reference",
+        dest="references",
+        action="append",
+        default=[],
+        metavar="MODEL_ID",
+        help="hub models: compare the architecture with this model to find an undeclared base",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="show all evidence, alternatives and findings")
 
 

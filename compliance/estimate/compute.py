@@ -264,6 +264,19 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
             method="lineage",
             evidence=[Evidence("derived", "estimator", "quantization adds no training compute")],
         )
+    if (
+        modification is None
+        and base is not None
+        and base.low is not None
+        and own is not None
+        and own.method != "parameter-bound"
+        and own.high is not None
+        and own.high < base.low
+    ):
+        # Below what the base alone cost: the card describes the modification, not the lineage.
+        modification = _as_part(own, "finetune_compute_flop")
+        modification.method = own.method
+        modification.note = "the card's figures fall below the base model's compute, so they describe the modification"
     parts = [p for p in (base, modification) if p is not None]
     if base is not None and modification is not None:
         total = _sum("training_compute_flop", base, modification)

@@ -114,10 +114,13 @@ def build_node_facts(
         if summed is not None:
             first.append(summed)
             hub_fact = None
-    if hub_fact is not None and art.headers is None:
-        first.append(hub_fact)
     facts, warnings = build_facts(
-        art, declared=[*first, *declared], peak_lookup=peak_lookup, base_compute=base_compute, use_exact=use_exact
+        art,
+        declared=[*first, *declared],
+        peak_lookup=peak_lookup,
+        base_compute=base_compute,
+        use_exact=use_exact,
+        counted=hub_fact,
     )
     _check_hub_count(facts, warnings, got, endpoint)
     _check_cumulative(facts, warnings, base_compute, relation)

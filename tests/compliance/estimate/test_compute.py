@@ -174,3 +174,18 @@ def test_base_share_is_derived_when_only_the_modification_is_declared() -> None:
     assert base.value == pytest.approx(6 * 8e9 * 1.5e13 - 4e20)
     assert base.low is not None and base.low >= 0
     assert result["finetune_compute_flop"].value == 4e20
+
+
+def test_a_card_estimate_below_the_base_is_the_modification() -> None:
+    facts = _facts(
+        _fact("base_model", "org/base"),
+        _fact("parameters", 8e9),
+        _fact("training_gpu_hours", 340),
+        _fact("training_hardware", "H100"),
+    )
+    base = Fact("training_compute_flop", 7.2e23, 5.8e23, 9.4e23, Confidence.LIKELY, "operation-counting")
+    result = {f.name: f for f in estimate_compute(facts, peak_lookup=lambda n: H100, base_compute=base)}
+    modification = result["finetune_compute_flop"]
+    assert modification.method == "hardware"
+    assert modification.value == pytest.approx(340 * 3600 * 989.5e12 * 0.3)
+    assert result["training_compute_flop"].value == pytest.approx(7.2e23 + modification.value)

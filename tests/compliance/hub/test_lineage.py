@@ -69,12 +69,19 @@ def test_shared_ancestors_are_read_once_per_session(hub: HubServer, run: Run) ->
     assert f"/api/models/{INSTRUCT}" not in paths and f"/api/models/{LLAMA}" not in paths
 
 
-def test_a_fine_tune_estimate_below_its_base_is_flagged(hub: HubServer, run: Run) -> None:
+def test_a_fine_tune_estimate_below_its_base_is_its_modification(hub: HubServer, run: Run) -> None:
     from compliance.inspection import catalog_peak_lookup
 
     # 340 GPU-hours on H100s, stated under "Training", give ~4e20 FLOP: the fine-tuning alone
     inspection = run.inspect("demo-labs/Llama-3.1-8B-support-agent", peak_lookup=catalog_peak_lookup())
-    assert any("below its base's" in w for w in inspection.warnings)
+    facts = inspection.facts
+    modification = facts.get("finetune_compute_flop")
+    base = facts.get("base_model_compute_flop")
+    total = facts.get("training_compute_flop")
+    assert modification is not None and modification.method == "hardware"
+    assert base is not None and total is not None
+    assert total.value == base.value + modification.value
+    assert not any("below its base's" in w for w in inspection.warnings)
     assert [r["model"] for r in inspection.lineage] == [INSTRUCT, LLAMA]
 
 

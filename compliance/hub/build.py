@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from compliance.estimate.compute import PeakLookup
 from compliance.facts.model import Confidence, Evidence, Fact, FactSet
 from compliance.hub.gather import Gathered, hub_parameters_fact, is_moe, packed_weights
+from compliance.hub.info import HubInfo
 from compliance.inspection import PARAMETER_TOLERANCE, build_facts
 
 # Facts a derived model takes from its base when its own artefacts do not give them.
@@ -92,6 +93,29 @@ def adapter_parameters(own_total: int | None, base: BaseFacts | None) -> Fact | 
     )
 
 
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".onnx", ".h5", ".msgpack", ".pkl")
+
+
+def open_weights_fact(info: HubInfo, endpoint: str) -> Fact | None:
+    """Whether the weights are published, from the repository's visibility and file list."""
+    if info.siblings is None or info.private is None:
+        return None
+    weights = [n for n in info.siblings if n.lower().endswith(WEIGHT_SUFFIXES)]
+    source = f"{endpoint}/api/models/{info.id}"
+    if info.private:
+        value, detail = False, "private repository"
+    elif not weights:
+        value, detail = False, "public repository without weight files (a card only)"
+    else:
+        gate = f", gated ({info.gated}) behind an access request" if info.gated else ""
+        value, detail = True, f"public repository with {len(weights)} weight file(s){gate}"
+    note = (
+        "gated access: whether gated weights count as published is a legal question" if value and info.gated else None
+    )
+    return Fact("open_weights", value, confidence=Confidence.LIKELY, method="hub-api",
+                evidence=[Evidence("hub-api", source, detail)], note=note)  # fmt: skip
+
+
 def build_node_facts(
     got: Gathered,
     *,
@@ -107,6 +131,9 @@ def build_node_facts(
     art = got.art
     info = got.info
     art.extra_facts[:0] = inherited_facts(relation, base)
+    published = open_weights_fact(info, endpoint)
+    if published is not None:
+        art.extra_facts.append(published)
     first: list[Fact] = []
     hub_fact = hub_parameters_fact(info, endpoint, got.revision)
     if relation == "adapter":

@@ -18,6 +18,7 @@ EXPAND = (
     "lastModified",
     "createdAt",
     "gated",
+    "private",
     "cardData",
     "config",
     "safetensors",
@@ -39,6 +40,7 @@ class HubInfo:
     id: str
     sha: str | None = None
     gated: bool | str = False
+    private: bool | None = None
     card_data: dict[str, Any] | None = None
     config: dict[str, Any] | None = None  # the hub's subset of config.json (no hyper-parameters)
     safetensors_total: int | None = None
@@ -69,6 +71,7 @@ class HubInfo:
             id=data["id"],
             sha=_sha(data.get("sha")),
             gated=_gated(data.get("gated")),
+            private=data.get("private") if isinstance(data.get("private"), bool) else None,
             card_data=_mapping(data.get("card_data")),
             config=_mapping(data.get("config")),
             safetensors_total=_count(data.get("safetensors_total")),
@@ -99,6 +102,7 @@ def from_model_info(info: Any) -> HubInfo:
             "id": getattr(info, "id", None),
             "sha": getattr(info, "sha", None),
             "gated": getattr(info, "gated", False),
+            "private": getattr(info, "private", None),
             "card_data": card_dict,
             "config": getattr(info, "config", None),
             "safetensors_total": getattr(st, "total", None),

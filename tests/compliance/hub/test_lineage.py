@@ -220,3 +220,10 @@ def test_a_merge_inherits_the_largest_parent_compute() -> None:
     assert chosen is not None and chosen.value == 3e23
     assert "largest parent" in (chosen.note or "") and "p/large" in chosen.evidence[0].detail
     assert choose_base_compute([], "finetune", "http://h") is None
+
+
+def test_open_weights_come_from_visibility_and_files(hub: HubServer, run: Run) -> None:
+    published = run.inspect(LLAMA).facts.get("open_weights")
+    assert published is not None and published.value is True and published.method == "hub-api"
+    card_only = run.inspect("demo-labs/closed-video-gen").facts.get("open_weights")
+    assert card_only is not None and card_only.value is False

@@ -1,0 +1,125 @@
+"""The OpenAPI 3.1 document, generated from the declared operations and their pydantic models.
+
+Served at ``/api/v1/openapi.json``. OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what
+pydantic emits, so the models' schemas go in ``components.schemas`` unchanged; the tests
+validate every answer against the schema of its operation and status.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from compliance import __version__
+from web.api.endpoints import Api, Operation
+from web.api.schemas import ErrorPublic, Health
+
+REF = "#/components/schemas/{model}"
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+_REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 400: "Not JSON or not an object",
+    401: "No valid token", 403: "The token lacks the role", 404: "Not found", 413: "Body too large",
+    422: "The body or query does not validate", 503: "A dependency is unavailable",
+}  # fmt: skip
+
+
+def openapi_path(rule: str) -> str:
+    """A Flask rule as an OpenAPI path: ``/scans/<int:scan_id>`` -> ``/scans/{scan_id}``."""
+    return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
+
+
+def build_openapi(api: Api) -> dict[str, Any]:
+    """The whole document."""
+    models: list[tuple[type[BaseModel], Any]] = [(ErrorPublic, "serialization"), (Health, "serialization")]
+    for op in api.operations:
+        if op.body is not None:
+            models.append((op.body, "validation"))
+        if op.response is not None:
+            models.append((op.response, "serialization"))
+    refs, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    components = dict(defs.get("$defs", {}))
+    paths: dict[str, dict[str, Any]] = {}
+    for op in api.operations:
+        paths.setdefault(api.prefix + openapi_path(op.path), {})[op.method.lower()] = _operation(op, refs)
+    paths["/healthz"] = {
+        "get": {
+            "operationId": "healthz",
+            "summary": "Whether the database and the broker answer",
+            "security": [],
+            "responses": {
+                "200": _json_response("OK", refs[(Health, "serialization")]),
+                "503": _json_response("Unavailable", refs[(Health, "serialization")]),
+            },
+        }
+    }
+    paths[api.prefix + "/openapi.json"] = {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _json_response("OK", {"type": "object"})},
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "compliance",
+            "version": __version__,
+            "description": "Which export-control and open-release rules a model triggers, and why. Every endpoint "
+            "takes a bearer token whose role (viewer < submitter < reviewer < admin) must include the one named.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "operationId": op.name,
+        "summary": op.summary,
+        "description": f"Role: {op.role}.",
+        "x-role": op.role,
+        "parameters": _parameters(op),
+        "responses": {},
+    }
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
+    if op.status == 204:
+        out["responses"]["204"] = {"description": _REASONS[204]}
+    else:
+        schema = refs[(op.response, "serialization")] if op.response is not None else {"type": "object"}
+        out["responses"][str(op.status)] = _json_response(_REASONS.get(op.status, "OK"), schema)
+    error = refs[(ErrorPublic, "serialization")]
+    for status in sorted({401, 403, *op.errors}):
+        out["responses"][str(status)] = _json_response(_REASONS[status], error)
+    return out
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    for converter, name in _PARAM.findall(op.path):
+        path_schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": path_schema})
+    if op.query is not None:
+        properties: dict[str, Any] = op.query.model_json_schema(ref_template=REF).get("properties", {})
+        for name, prop in properties.items():
+            param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": prop}
+            if prop.get("type") == "array":
+                param.update(style="form", explode=True)
+            params.append(param)
+    return params
+
+
+def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}

@@ -1,0 +1,528 @@
+"""Request and response bodies of the JSON API, as pydantic models.
+
+Requests are strict (``extra="forbid"``, no type coercion): a misspelt key or a string where a
+number belongs is a 422 naming the field, never a guess. The same models produce the OpenAPI
+document (:mod:`web.api.openapi`), so the document cannot drift from what is enforced.
+Responses are models too (``*Public``), which the tests validate every answer against.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+RoleName = Literal["viewer", "submitter", "reviewer", "admin"]
+ShortText = Field(min_length=1, max_length=200)
+FactValue = str | int | float | bool | list[str | int | float]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Query(BaseModel):
+    # Query strings are text: numbers and booleans are parsed from it, unknown keys refused.
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+class SafetensorsHeaderIn(_Request):
+    """One safetensors file's JSON header (never the weights)."""
+
+    file: str = Field(min_length=1, max_length=500)
+    header: dict[str, Any]
+    data_size: int | None = Field(default=None, ge=0)
+
+
+class UploadIn(_Request):
+    """A local model's metadata, as ``compliance check --server`` sends it."""
+
+    name: str = ShortText
+    config: dict[str, Any] | None = None
+    card: str | None = Field(default=None, max_length=8_000_000)
+    safetensors: list[SafetensorsHeaderIn] | None = Field(default=None, max_length=2000)
+
+
+class CheckCreate(_Request):
+    """Submit a check of a hub model (``model``) or of uploaded metadata (``upload``)."""
+
+    model: str | None = Field(default=None, min_length=1, max_length=200, description="hub model id ORG/NAME")
+    revision: str | None = Field(default=None, min_length=1, max_length=255)
+    upload: UploadIn | None = None
+    as_of: date | None = None
+    destination: str | None = Field(default=None, min_length=1, max_length=200)
+    hardware: str | None = Field(default=None, min_length=1, max_length=200)
+    markets: list[str] = Field(default_factory=list, max_length=10)
+    rules: list[str] = Field(default_factory=list, max_length=50)
+    open_weights: bool | None = None
+    revenue: float | None = Field(default=None, ge=0, lt=1e15, description="developer's annual revenue, USD")
+    facts: list[str] | dict[str, FactValue] = Field(
+        default_factory=list, description="declared facts: ['KEY=VALUE', ...] or {KEY: VALUE}"
+    )
+    fail_on: Severity | None = None
+    fail_on_uncertain: bool | None = None
+    use_waivers: bool | None = None
+    exact: bool | None = None
+    queue: Literal["ci", "interactive"] | None = Field(default=None, description="default: ci")
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> CheckCreate:
+        if (self.model is None) == (self.upload is None):
+            raise ValueError("give exactly one of 'model' and 'upload'")
+        if self.upload is not None and self.revision is not None:
+            raise ValueError("'revision' applies to a hub model, not to an upload")
+        return self
+
+    @field_validator("facts")
+    @classmethod
+    def _facts_shape(cls, value: list[str] | dict[str, Any]) -> list[str] | dict[str, Any]:
+        items = value if isinstance(value, list) else list(value)
+        if len(items) > 100:
+            raise ValueError("at most 100 declared facts")
+        if isinstance(value, list) and any("=" not in item for item in value):
+            raise ValueError("each fact must be KEY=VALUE")
+        return value
+
+    def declared_facts(self) -> dict[str, Any]:
+        """The declared facts as ``{name: value}`` (the services' form)."""
+        if isinstance(self.facts, dict):
+            return dict(self.facts)
+        return dict(item.split("=", 1) for item in self.facts)
+
+    def options(self) -> dict[str, Any]:
+        """The check options in the stored form of ``compliance.services.options``."""
+        raw: dict[str, Any] = {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "rules": self.rules or None,
+            "destination": self.destination,
+            "markets": self.markets or None,
+            "hardware": self.hardware,
+            "open_weights": self.open_weights,
+            "developer_revenue_usd": self.revenue,
+            "fail_on": self.fail_on,
+            "fail_on_uncertain": self.fail_on_uncertain,
+            "use_waivers": self.use_waivers,
+            "exact": self.exact,
+            "facts": self.declared_facts() or None,
+        }
+        return {k: v for k, v in raw.items() if v is not None}
+
+
+class CheckAccepted(_Public):
+    """A stored, queued check."""
+
+    id: str
+    status: str
+    queue: str | None
+    url: str
+
+
+class CheckPublic(_Public):
+    """A check, with its report once it is done."""
+
+    id: str
+    model: str
+    revision: str | None
+    sha: str | None
+    source: str
+    requested_by: str | None
+    queue: str | None
+    status: str
+    outcome: str | None
+    exit_code: int | None
+    error: str | None
+    rules_hash: str | None
+    as_of: date | None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    report: dict[str, Any] | None = None
+
+
+class CheckSummary(_Public):
+    """A check in a list (no report)."""
+
+    id: str
+    model: str
+    revision: str | None
+    sha: str | None
+    source: str
+    status: str
+    outcome: str | None
+    exit_code: int | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class CheckQuery(_Query):
+    """Filters of ``GET /checks``."""
+
+    model: str | None = Field(default=None, max_length=200)
+    model_prefix: str | None = Field(default=None, max_length=200)
+    status: Literal["queued", "running", "done", "failed"] | None = None
+    source: str | None = Field(default=None, max_length=16)
+    outcome: Literal["pass", "fail", "inconclusive"] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=50, ge=1, le=500)
+
+
+class FindingPublic(_Public):
+    """One rule's verdict in one check."""
+
+    id: int
+    check_id: str
+    model: str
+    rule_id: str
+    ruleset: str
+    ruleset_version: str
+    jurisdiction: str
+    verdict: str
+    what_if: str | None
+    severity: str
+    waived: bool
+    title: str
+
+
+class FindingQuery(_Query):
+    """Filters of ``GET /findings``."""
+
+    check_id: str | None = Field(default=None, max_length=32)
+    model: str | None = Field(default=None, max_length=200)
+    rule_id: str | None = Field(default=None, max_length=200)
+    ruleset: str | None = Field(default=None, max_length=100)
+    jurisdiction: str | None = Field(default=None, max_length=16)
+    verdict: list[Literal["triggered", "not_triggered", "uncertain", "not_applicable"]] = Field(default_factory=list)
+    min_severity: Severity | None = None
+    waived: bool | None = None
+    current: bool = False
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=100, ge=1, le=500)
+
+
+# --- scans and changes -------------------------------------------------------------------
+
+
+class ScanCreate(_Request):
+    """Start a scan of an author, a search or a list of models (give exactly one)."""
+
+    author: str | None = Field(default=None, min_length=1, max_length=96)
+    search: str | None = Field(default=None, min_length=1, max_length=200)
+    models: list[str] | None = Field(default=None, min_length=1, max_length=10_000)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    options: dict[str, Any] | None = Field(default=None, description="check options for every model")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ScanCreate:
+        given = [k for k in ("author", "search", "models") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'author', 'search' and 'models'")
+        return self
+
+    def kind_value(self) -> tuple[str, str | list[str]]:
+        """The target kind and value."""
+        if self.author is not None:
+            return "author", self.author
+        if self.search is not None:
+            return "search", self.search
+        assert self.models is not None
+        return "models", self.models
+
+
+class ScanAccepted(_Public):
+    """A stored scan, with its runners queued."""
+
+    id: int
+    status: str
+    target_id: int | None
+    url: str
+
+
+class ChangePublic(_Public):
+    """One thing that changed for one model in one scan, and why."""
+
+    id: int
+    scan_id: int
+    model: str
+    kind: str
+    cause: str
+    rule_id: str | None
+    before: str | None
+    after: str | None
+    check_id: str | None
+    previous_check_id: str | None
+    detail: dict[str, Any] | None
+    created_at: datetime
+
+
+class ScanPublic(_Public):
+    """A scan's progress and its first changes."""
+
+    id: int
+    kind: str
+    target_id: int | None
+    trigger: str
+    requested_by: str | None
+    status: str
+    total: int
+    done: int
+    skipped: int
+    errors: int
+    remaining: int
+    listing_finished: bool
+    rate_per_second: float
+    eta_seconds: float | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    changes_total: int
+    changes: list[ChangePublic]
+
+
+class ScanQuery(_Query):
+    """Filters of ``GET /scans``."""
+
+    target_id: int | None = Field(default=None, ge=1)
+    kind: Literal["registry", "reevaluate"] | None = None
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=50, ge=1, le=500)
+
+
+class ScanItemPublic(_Public):
+    """One model within a scan."""
+
+    id: int
+    model: str
+    sha: str | None
+    status: str
+    check_id: str | None
+    error: str | None
+    finished_at: datetime | None
+
+
+class ScanItemQuery(_Query):
+    """Filters of ``GET /scans/{id}/items``."""
+
+    status: Literal["pending", "running", "done", "failed", "skipped"] | None = None
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=100, ge=1, le=500)
+
+
+class ChangeQuery(_Query):
+    """Filters of ``GET /changes``."""
+
+    scan_id: int | None = Field(default=None, ge=1)
+    model: str | None = Field(default=None, max_length=200)
+    kind: Literal["new_model", "new_revision", "new_finding", "cleared_finding", "verdict_changed"] | None = None
+    cause: Literal["model", "context", "law", "estimator"] | None = None
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=100, ge=1, le=500)
+
+
+# --- waivers, targets, schedules, tokens ------------------------------------------------
+
+
+class WaiverCreate(_Request):
+    """A reviewed acceptance of one rule's finding for models matching a glob, until a date."""
+
+    rule_id: str = ShortText
+    model_pattern: str = ShortText
+    reason: str = Field(min_length=1, max_length=2000)
+    owner: str = ShortText
+    expires: date
+    approved_by: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class WaiverRevoke(_Request):
+    """Why a waiver is withdrawn."""
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class WaiverPublic(_Public):
+    """A waiver and its state."""
+
+    id: int
+    rule_id: str
+    model_pattern: str
+    reason: str
+    owner: str
+    expires: date
+    approved_by: str
+    created_by: str
+    created_at: datetime
+    expired_at: datetime | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    state: Literal["active", "expired", "revoked"]
+
+
+class WaiverQuery(_Query):
+    """Filters of ``GET /waivers``."""
+
+    state: Literal["active", "expired", "revoked", "all"] = "active"
+    rule_id: str | None = Field(default=None, max_length=200)
+
+
+class TargetCreate(_Request):
+    """Something to watch on the hub; scheduled daily unless ``schedule`` is false."""
+
+    kind: Literal["author", "search", "models"]
+    value: str | list[str]
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    options: dict[str, Any] | None = None
+    schedule: bool = True
+
+
+class TargetUpdate(_Request):
+    """Fields to change (absent: unchanged)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    value: str | list[str] | None = None
+    options: dict[str, Any] | None = None
+    enabled: bool | None = None
+
+
+class TargetPublic(_Public):
+    """A scan target."""
+
+    id: int
+    name: str
+    kind: str
+    value: str | list[str]
+    options: dict[str, Any] | None
+    enabled: bool
+    created_by: str
+    created_at: datetime
+
+
+class ScheduleCreate(_Request):
+    """A periodic task as data: exactly one of ``every_seconds`` and ``crontab`` (UTC)."""
+
+    task: Literal["compliance.scans.scan_target", "compliance.scans.reevaluate", "compliance.waivers.expire"]
+    target_id: int | None = Field(default=None, ge=1)
+    every_seconds: int | None = Field(default=None, ge=60)
+    crontab: str | None = Field(default=None, min_length=1, max_length=100)
+    enabled: bool = True
+
+
+class ScheduleUpdate(_Request):
+    """New timing (one of the two) or enabled flag."""
+
+    every_seconds: int | None = Field(default=None, ge=60)
+    crontab: str | None = Field(default=None, min_length=1, max_length=100)
+    enabled: bool | None = None
+
+
+class SchedulePublic(_Public):
+    """A schedule."""
+
+    id: int
+    task: str
+    target_id: int | None
+    every_seconds: int | None
+    crontab: str | None
+    enabled: bool
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+    created_by: str
+    created_at: datetime
+
+
+class TokenCreate(_Request):
+    """A new API token."""
+
+    name: str = ShortText
+    role: RoleName
+
+
+class TokenPublic(_Public):
+    """A token as listed (never the secret)."""
+
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    """A new token: ``token`` is shown this once."""
+
+    token: str
+
+
+class MePublic(_Public):
+    """Who the presented token is."""
+
+    name: str
+    role: str
+    token_id: int
+
+
+class AuditEventPublic(_Public):
+    """One audited change."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    detail: dict[str, Any] | None
+
+
+class AuditQuery(_Query):
+    """Filters of ``GET /audit``."""
+
+    object_type: str | None = Field(default=None, max_length=32)
+    object_id: str | None = Field(default=None, max_length=200)
+    actor: str | None = Field(default=None, max_length=200)
+    action: str | None = Field(default=None, max_length=64)
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=100, ge=1, le=500)
+
+
+class ErrorPublic(_Public):
+    """Every error answer."""
+
+    error: str
+    details: list[dict[str, Any]] | None = None
+
+
+class Health(_Public):
+    """``/healthz``."""
+
+    status: Literal["ok", "unavailable"]
+    database: str
+    broker: str
+
+
+def page_of(item: type[BaseModel]) -> type[BaseModel]:
+    """The paged-list envelope for ``item``."""
+    from pydantic import create_model
+
+    return create_model(
+        f"{item.__name__}Page",
+        __base__=_Public,
+        items=(list[item], ...),  # type: ignore[valid-type]
+        total=(int, ...),
+        page=(int, ...),
+        per_page=(int, ...),
+        pages=(int, ...),
+    )

@@ -1,0 +1,225 @@
+"""The service commands: ``serve``, ``worker``, ``beat``, ``db``, ``tokens``, ``users``, ``scan``.
+
+Each is a ``compliance.commands`` entry point, a callable ``(argv) -> exit code`` that the core
+CLI finds by name, so ``compliance`` itself never imports the web layer. Every command reads
+the settings once, when it starts, and passes them down; errors are the project's
+(``UsageError`` exits 4 with one line), raised to the core CLI's ``main``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from compliance.cli.parser import Parser
+from compliance.errors import UsageError
+from compliance.settings import load_settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+CLI_ACTOR = "cli"
+
+
+def _parser(prog: str, description: str) -> Parser:
+    return Parser(prog=f"compliance {prog}", description=description)
+
+
+def serve(argv: list[str]) -> int:
+    """``compliance serve [--host H] [--port P] [--threads N]``: the web app on waitress."""
+    p = _parser("serve", "Serve the web app and the API with waitress (a production WSGI server).")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    ns = p.parse_args(argv)
+    if not 0 <= ns.port <= 65535 or not 1 <= ns.threads <= 256:
+        raise UsageError("--port must be 0-65535 and --threads 1-256")
+    from waitress import serve as waitress_serve
+
+    from web.app import create_app
+
+    app = create_app(load_settings())
+    print(f"serving on http://{ns.host}:{ns.port}", file=sys.stderr, flush=True)
+    waitress_serve(app, host=ns.host, port=ns.port, threads=ns.threads, ident="compliance", _quiet=True)
+    return 0
+
+
+def worker(argv: list[str]) -> int:
+    """``compliance worker [--queues ci,interactive,scan] [--concurrency N]``: a Celery worker."""
+    from web.worker.celery_app import QUEUES
+
+    p = _parser("worker", "Run a Celery worker. Give the scan queue its own worker so sweeps never hold CI slots.")
+    p.add_argument("--queues", default=",".join(QUEUES), help="comma-separated queues, in order (default: all)")
+    p.add_argument("--concurrency", type=int, default=None, help="pool processes (default: one per CPU)")
+    p.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork")
+    p.add_argument("--loglevel", default="INFO")
+    p.add_argument("--hostname", default=None, help="node name (default: a unique one per queue set)")
+    p.add_argument(
+        "--recover-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="re-queue scans whose heartbeat is older than this (default 300)",
+    )
+    ns = p.parse_args(argv)
+    queues = [q.strip() for q in ns.queues.split(",") if q.strip()]
+    unknown = [q for q in queues if q not in QUEUES]
+    if not queues or unknown:
+        raise UsageError(f"--queues takes some of {', '.join(QUEUES)}; got {ns.queues!r}")
+    from web.worker.celery_app import create_celery
+    from web.worker.tasks import RECOVER_AFTER_KEY
+
+    app = create_celery(load_settings())
+    if ns.recover_after is not None:
+        app.conf[RECOVER_AFTER_KEY] = ns.recover_after
+    args = ["worker", "--queues", ",".join(queues), "--pool", ns.pool, "--loglevel", ns.loglevel]
+    args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if ns.concurrency:
+        args += ["--concurrency", str(ns.concurrency)]
+    args += ["--hostname", ns.hostname or f"{'+'.join(queues)}.%h.{_pid()}"]
+    app.worker_main(args)
+    return 0
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def beat(argv: list[str]) -> int:
+    """``compliance beat``: the ticker that starts due schedules (the schedules are rows, not code)."""
+    p = _parser("beat", "Run Celery beat: it sends the tick that starts whatever the schedules table says is due.")
+    p.add_argument("--loglevel", default="INFO")
+    ns = p.parse_args(argv)
+    from web.worker.celery_app import create_celery
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_celery(settings)
+    state = settings.data_dir / "celerybeat-schedule"
+    app.start(["beat", "--loglevel", ns.loglevel, "--schedule", str(state)])
+    return 0
+
+
+def db(argv: list[str]) -> int:
+    """``compliance db upgrade|check|current``: migrations."""
+    p = _parser("db", "Database migrations.")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub.add_parser("upgrade", help="migrate to the newest schema and add the default schedules")
+    sub.add_parser("check", help="exit 1 if the tables and the migrations disagree")
+    sub.add_parser("current", help="print the database's revision")
+    ns = p.parse_args(argv)
+    from compliance.storage.migrate import check_migrations, current_revision
+    from web.db import Database
+
+    settings = load_settings()
+    database = Database.from_settings(settings)
+    shown = database.engine.url.render_as_string(hide_password=True)
+    if ns.action == "upgrade":
+        database.migrate()
+        created = ensure_defaults(database)
+        print(f"{shown}: at revision {current_revision(database.url)}; {created} default schedule(s) added")
+        return 0
+    if ns.action == "current":
+        print(current_revision(database.url) or "empty")
+        return 0
+    problems = check_migrations(database.url)
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+def ensure_defaults(database: Any) -> int:
+    """Add the daily re-evaluation and waiver-expiry schedules if they are missing."""
+    from compliance.services.schedules import ensure_default_schedules
+    from compliance.storage.db import session_scope
+
+    with session_scope(database.session_factory) as session:
+        return len(ensure_default_schedules(session))
+
+
+def tokens(argv: list[str]) -> int:
+    """``compliance tokens create --name N --role R | list | revoke ID``."""
+    p = _parser("tokens", "API tokens. The secret is printed once, on the last line.")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    c = sub.add_parser("create", help="create a token and print it on the last line")
+    c.add_argument("--name", required=True)
+    c.add_argument("--role", required=True, choices=("viewer", "submitter", "reviewer", "admin"))
+    sub.add_parser("list", help="live tokens")
+    r = sub.add_parser("revoke", help="revoke a token by id")
+    r.add_argument("token_id", type=int)
+    ns = p.parse_args(argv)
+    from compliance.services import tokens as service
+    from compliance.storage.db import session_scope
+    from web.db import Database
+
+    database = Database.from_settings(load_settings())
+    with session_scope(database.session_factory) as session:
+        if ns.action == "create":
+            row, plaintext = service.create_token(session, name=ns.name, role=ns.role, created_by=CLI_ACTOR)
+            print(f"token {row.id} {row.name!r} role {row.role} (shown once; store it now):")
+            print(plaintext)
+        elif ns.action == "list":
+            for t in service.list_tokens(session):
+                used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never"
+                print(f"{t.id:>4}  {t.prefix}…  {t.role:<9}  {t.name}  (last used {used})")
+        else:
+            service.revoke_token(session, ns.token_id, actor=CLI_ACTOR)
+            print(f"token {ns.token_id} revoked")
+    return 0
+
+
+def users(argv: list[str]) -> int:
+    """``compliance users create EMAIL --role ROLE --password-stdin | list``."""
+    p = _parser("users", "Dashboard accounts.")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    c = sub.add_parser("create", help="create an account; the password is read from standard input")
+    c.add_argument("email")
+    c.add_argument("--role", required=True, choices=("viewer", "submitter", "reviewer", "admin"))
+    c.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
+    sub.add_parser("list", help="accounts")
+    ns = p.parse_args(argv)
+    from compliance.services import users as service
+    from compliance.storage.db import session_scope
+    from web.db import Database
+
+    database = Database.from_settings(load_settings())
+    with session_scope(database.session_factory) as session:
+        if ns.action == "create":
+            password = sys.stdin.readline().rstrip("\r\n")
+            row = service.create_user(session, email=ns.email, password=password, role=ns.role, created_by=CLI_ACTOR)
+            print(f"user {row.id} {row.email} role {row.role} created")
+        else:
+            for u in service.list_users(session):
+                print(f"{u.id:>4}  {u.role:<9}  {u.email}{'  (disabled)' if u.disabled else ''}")
+    return 0
+
+
+def scan(argv: list[str]) -> int:
+    """``compliance scan author:ORG | search:TEXT | ORG/NAME...``: run a scan and show its progress."""
+    p = _parser("scan", "Scan a hub target and watch it: author:ORG, search:TEXT, or model ids.")
+    p.add_argument("target", nargs="+", metavar="TARGET")
+    p.add_argument("--inline", action="store_true", help="run the scan in this process instead of on the workers")
+    p.add_argument("--no-wait", action="store_true", help="queue the scan, print its id and return")
+    p.add_argument("--timeout", type=float, default=None, help="stop watching after this many seconds")
+    ns = p.parse_args(argv)
+    kind, value = parse_scan_target(ns.target)
+    from web.scanwatch import run_and_watch
+
+    return run_and_watch(load_settings(), kind, value, inline=ns.inline, wait=not ns.no_wait, timeout=ns.timeout)
+
+
+def parse_scan_target(items: list[str]) -> tuple[str, str | list[str]]:
+    """``author:ORG``, ``search:TEXT`` or model ids, as a target kind and value."""
+    first = items[0]
+    for kind in ("author", "search"):
+        if first.startswith(kind + ":"):
+            if len(items) > 1:
+                raise UsageError(f"{kind}: takes one value; got {len(items)} targets")
+            value = first.split(":", 1)[1].strip()
+            if not value:
+                raise UsageError(f"{kind}: needs a value, e.g. {kind}:acme")
+            return kind, value
+    if any(":" in item for item in items):
+        raise UsageError("a target is author:ORG, search:TEXT, or model ids ORG/NAME")
+    return "models", list(items)

@@ -1,0 +1,86 @@
+"""Database glue shared by the web process, the worker and the service commands.
+
+One :class:`Database` per process, built from the settings at start-up (never at import): the
+engine, a session factory for the services that commit in steps (checks, scans), and
+:meth:`Database.migrate`. Flask requests get one session each through
+:func:`request_session`, closed when the request ends (the flaskr ``get_db``/``close_db``
+shape); the view commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from compliance.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from compliance.storage.db import SessionFactory
+
+_G_SESSION = "compliance_session"
+
+
+@dataclass
+class Database:
+    """An engine and its session factory, for one database URL."""
+
+    url: str
+    engine: Engine = field(init=False)
+    session_factory: SessionFactory = field(init=False)
+
+    def __post_init__(self) -> None:
+        from compliance.storage.db import make_engine, session_factory
+
+        self.engine = make_engine(self.url)
+        self.session_factory = session_factory(self.engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The service database the settings name (SQLite under ``data_dir`` by default)."""
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings.effective_database_url)
+
+    def session(self) -> Session:
+        """A new session (the caller commits and closes)."""
+        return self.session_factory()
+
+    def ping(self) -> None:
+        """Run ``SELECT 1``; raises if the database does not answer."""
+        import sqlalchemy as sa
+
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration."""
+        from compliance.storage.migrate import upgrade
+
+        upgrade(self.url)
+
+    def dispose(self) -> None:
+        """Close pooled connections (after a fork, or at exit)."""
+        self.engine.dispose()
+
+
+def request_session(database: Database) -> Session:
+    """The current Flask request's session, opened on first use."""
+    from flask import g
+
+    session: Session | None = g.get(_G_SESSION)
+    if session is None:
+        session = database.session()
+        setattr(g, _G_SESSION, session)
+    return session
+
+
+def close_request_session(_exc: Any = None) -> None:
+    """Teardown: close the request's session."""
+    from flask import g
+
+    session: Session | None = g.pop(_G_SESSION, None)
+    if session is not None:
+        session.close()  # rolls back whatever the view did not commit

@@ -1,0 +1,142 @@
+"""The Celery application, built from Settings by a factory (nothing happens at import).
+
+Three queues keep work classes apart: ``ci`` (checks submitted by CI gates through the API),
+``interactive`` (people waiting on the dashboard) and ``scan`` (registry sweeps, rule
+re-evaluation, housekeeping). A scan is one long task per runner, so a nightly sweep must
+never hold the slots CI checks need: run the scan queue on its own worker pool
+(``compliance worker --queues scan``) and the two check queues on another
+(``compliance worker --queues ci,interactive``), which is what ``make run`` does. A worker
+given all three queues still works (the default for a one-process trial), but brokers do not
+promise strict priority between queues, so only separate pools guarantee that a sweep cannot
+starve a gate.
+
+Every task acknowledges late and is rejected back to the queue if its pool process dies, so a
+killed worker's task runs again; the services make that safe (idempotency keys, conditional
+claims). A worker killed outright (``SIGKILL`` of the main process) may take its unacknowledged
+message with it on some brokers (kombu's SQLAlchemy transport keeps a fetched message hidden;
+Redis restores it only after the visibility timeout), so the beat tick and every worker start
+also re-queue scans whose heartbeat went stale (:mod:`web.worker.recovery`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from compliance.settings import Settings
+
+QUEUES = ("ci", "interactive", "scan")
+CHECK_QUEUES = ("ci", "interactive")
+SCAN_QUEUE = "scan"
+CHECK_TIME_LIMIT = 300  # seconds; a check reads kilobytes, so this only stops a stuck worker
+SCAN_TIME_LIMIT = 24 * 3600  # one runner of one scan; a resumed scan starts a new budget
+TICK_SECONDS = 30.0
+_SETTINGS_KEY = "compliance_settings"
+
+
+@dataclass
+class Runtime:
+    """What tasks need at run time, created once per worker process (after the fork)."""
+
+    settings: Settings
+    database: Any  # web.db.Database
+    rulebook: Any = None  # compliance.rules.RuleBook, loaded on first use
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def book(self) -> Any:
+        """The rule sets, loaded once per process (a worker restart picks up new rules)."""
+        if self.rulebook is None:
+            from compliance.check import load_rulebook
+
+            self.rulebook = load_rulebook(list(self.settings.rules_paths) or None)
+        return self.rulebook
+
+
+def create_celery(settings: Settings, *, register_tasks: bool = True) -> Celery:
+    """Build the Celery app for these settings; ``register_tasks`` imports the task module.
+
+    The web process passes ``register_tasks=False``: it only sends tasks, by name.
+    """
+    if not settings.broker_url or not settings.result_backend:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    broker = settings.effective_broker_url
+    transport: Any = None
+    if broker.startswith("sqla+"):
+        from web.worker.sqla import Transport
+
+        broker, transport = broker.removeprefix("sqla+"), Transport
+    app = Celery("compliance", broker=broker, backend=settings.effective_result_backend)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,  # results live in our own tables
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="interactive",
+        # One direct exchange per queue, so a message reaches exactly the queue it was sent to.
+        task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
+        task_default_exchange="interactive",
+        task_default_routing_key="interactive",
+        task_create_missing_queues=False,
+        task_routes={
+            "compliance.scans.*": {"queue": SCAN_QUEUE},
+            "compliance.waivers.*": {"queue": SCAN_QUEUE},
+            "compliance.schedules.*": {"queue": SCAN_QUEUE},
+        },
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=5,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        beat_schedule={
+            # The schedules themselves are data (the schedules table, editable through the
+            # API); beat only ticks, and the tick starts whatever is due.
+            "schedules-tick": {"task": "compliance.schedules.tick", "schedule": TICK_SECONDS},
+        },
+        timezone="UTC",
+    )
+    if transport is not None:
+        # The SQLAlchemy transport polls; a short interval keeps interactive checks snappy.
+        app.conf.broker_transport = transport
+    elif settings.effective_broker_url.startswith(("redis://", "rediss://")):
+        # Without this a message a dead worker had fetched comes back only after an hour; the
+        # stale-scan recovery covers scans, this covers checks.
+        app.conf.broker_transport_options = {"visibility_timeout": 2 * CHECK_TIME_LIMIT + 60}
+    app.conf[_SETTINGS_KEY] = settings
+    if register_tasks:
+        from web.worker import tasks  # noqa: F401  registers the shared tasks with this app
+
+    app.set_default()
+    return app
+
+
+def celery_settings(app: Celery) -> Settings:
+    """The settings ``app`` was built from."""
+    settings: Settings = app.conf[_SETTINGS_KEY]
+    return settings
+
+
+_runtime: Runtime | None = None
+
+
+def runtime(app: Celery) -> Runtime:
+    """The worker process's Runtime (engine created lazily, once per process, after fork)."""
+    global _runtime
+    if _runtime is None:
+        from web.db import Database
+
+        settings = celery_settings(app)
+        _runtime = Runtime(settings=settings, database=Database.from_settings(settings))
+    return _runtime
+
+
+def reset_runtime(*, close: bool = True) -> None:
+    """Forget the process's Runtime; a forked child passes ``close=False`` (the sockets are its parent's)."""
+    global _runtime
+    if _runtime is not None:
+        _runtime.database.engine.dispose(close=close)
+    _runtime = None

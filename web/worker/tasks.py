@@ -1,0 +1,230 @@
+"""The tasks: thin wrappers that take ids, call one service, and decide about retries.
+
+Every task is idempotent because the services are: a finished check is returned untouched, a
+scan resumes from its stored items, the waiver expiry and the schedule claims are conditional
+updates. Re-delivery therefore repeats no row.
+
+Retries: a transient hub failure (:class:`~compliance.errors.HubError`) is retried with
+exponential backoff, or after the hub's ``Retry-After`` for a
+:class:`~compliance.errors.RateLimited`; when the retries run out the check fails with the
+hub's message (exit code 3, as the CLI would give), and a scan is left for the stale-scan
+recovery, which fails it after :data:`web.worker.recovery.MAX_ATTEMPTS` runs.
+
+This module imports ``compliance`` and the Celery app module only: never Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from celery import Task, shared_task
+from celery.signals import worker_process_init, worker_ready
+
+from compliance.errors import ComplianceError, ExitCode, HubError
+from compliance.services.schedules import EXPIRE_WAIVERS_TASK, REEVALUATE_TASK, SCAN_TARGET_TASK
+from compliance.storage.db import SessionFactory, session_scope
+from web.worker.celery_app import CHECK_TIME_LIMIT, SCAN_TIME_LIMIT, reset_runtime, runtime
+from web.worker.enqueue import RUN_CHECK_TASK, RUN_SCAN_TASK, TICK_TASK, send_check, send_scan, send_scheduled
+
+log = logging.getLogger(__name__)
+
+CHECK_RETRIES = 5
+SCAN_RETRIES = 8
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+RECOVER_AFTER_KEY = "compliance_recover_after"
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before retry number ``attempt`` (0-based): the hub's advice, else jittered 2^n."""
+    if retry_after is not None:
+        return min(max(retry_after, 1.0), 3600.0)
+    step = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+    return step / 2 + random.uniform(0, step / 2)
+
+
+class _RecordingInspector:
+    """The hub inspector, remembering the error that failed a check (for its exit code)."""
+
+    def __init__(self) -> None:
+        self.error: ComplianceError | None = None
+
+    def __call__(self, model_id: str, **kw: Any) -> Any:
+        from compliance.services.ports import hub_inspector
+
+        try:
+            return hub_inspector(model_id, **kw)
+        except ComplianceError as exc:
+            self.error = exc
+            raise
+
+
+@shared_task(bind=True, name=RUN_CHECK_TASK, time_limit=CHECK_TIME_LIMIT, soft_time_limit=CHECK_TIME_LIMIT - 30)
+def run_check_task(self: Task, check_id: str) -> str | None:
+    """Run one stored check to completion."""
+    from compliance.services.checks import fail_check, run_check
+
+    rt = runtime(self.app)
+    inspector = _RecordingInspector()
+    try:
+        row = run_check(
+            rt.database.session_factory, check_id, settings=rt.settings, inspector=inspector, rulebook=rt.book()
+        )
+    except HubError as exc:
+        if self.request.retries >= CHECK_RETRIES:
+            fail_check(rt.database.session_factory, check_id, exc.one_line())
+            _record_exit_code(rt.database.session_factory, check_id, int(exc.exit_code))
+            return "failed"
+        raise self.retry(
+            exc=exc, countdown=backoff(self.request.retries, getattr(exc, "retry_after", None)), max_retries=None
+        ) from None
+    if row.status == "failed" and row.exit_code is None:
+        _record_exit_code(rt.database.session_factory, check_id, _exit_code_of(row.error, inspector.error))
+    return str(row.status)
+
+
+def _exit_code_of(error: str | None, raised: ComplianceError | None) -> int:
+    """The exit code the CLI would have given for the failure a check stored."""
+    if raised is not None:
+        return int(raised.exit_code)
+    if error and error.startswith("internal error"):
+        return int(ExitCode.INCONCLUSIVE)
+    return int(ExitCode.INPUT)  # rule-set or model-file errors, the ComplianceError default
+
+
+def _record_exit_code(session_factory: SessionFactory, check_id: str, code: int) -> None:
+    # compliance.services.checks stores a failure's message but not its exit code; the CLI
+    # client (`check --server`) needs it to exit as a local check would.
+    import sqlalchemy as sa
+    from sqlmodel import col
+
+    from compliance.storage.tables import CheckRow, CheckStatus
+
+    with session_scope(session_factory) as session:
+        session.exec(
+            sa.update(CheckRow)
+            .where(col(CheckRow.id) == check_id, col(CheckRow.status) == CheckStatus.FAILED)
+            .where(col(CheckRow.exit_code).is_(None))
+            .values(exit_code=code)
+        )
+
+
+@shared_task(bind=True, name=RUN_SCAN_TASK, time_limit=SCAN_TIME_LIMIT, soft_time_limit=None)
+def run_scan_task(self: Task, scan_id: int) -> str | None:
+    """Run (or resume) one scan; several runners may share it."""
+    from compliance.services.scans import run_scan
+    from web.worker.listing import HubLister
+
+    rt = runtime(self.app)
+    try:
+        scan = run_scan(
+            rt.database.session_factory,
+            scan_id,
+            settings=rt.settings,
+            lister=HubLister.from_settings(rt.settings),
+            rulebook=rt.book(),
+        )
+    except HubError as exc:
+        if self.request.retries >= SCAN_RETRIES:
+            log.warning("scan %s: giving up this runner after %d retries: %s", scan_id, SCAN_RETRIES, exc)
+            return "retries exhausted"  # the stale-scan recovery takes it from here
+        raise self.retry(
+            exc=exc, countdown=backoff(self.request.retries, getattr(exc, "retry_after", None)), max_retries=None
+        ) from None
+    return str(scan.status)
+
+
+@shared_task(bind=True, name=SCAN_TARGET_TASK, time_limit=120)
+def scan_target_task(self: Task, target_id: int) -> int | None:
+    """Start a scan of a target (a schedule fired) and queue its runners."""
+    from compliance.services.scans import start_scan
+    from compliance.storage.tables import ScanStatus, ScanTrigger
+    from web.worker.enqueue import after_commit
+
+    rt = runtime(self.app)
+    with session_scope(rt.database.session_factory) as session:
+        scan = start_scan(session, target_id=target_id, trigger=ScanTrigger.BEAT)
+        if scan.status == ScanStatus.QUEUED and scan.id is not None:
+            after_commit(session, send_scan, self.app, scan.id)
+        return scan.id
+
+
+@shared_task(bind=True, name=REEVALUATE_TASK, time_limit=120)
+def reevaluate_task(self: Task) -> int | None:
+    """Start a re-evaluation of stored facts under the current rule sets (no hub requests)."""
+    from compliance.services.scans import start_reevaluation
+    from compliance.storage.tables import ScanStatus, ScanTrigger
+    from web.worker.enqueue import after_commit
+
+    rt = runtime(self.app)
+    with session_scope(rt.database.session_factory) as session:
+        scan = start_reevaluation(session, trigger=ScanTrigger.BEAT)
+        if scan.status == ScanStatus.QUEUED and scan.id is not None:
+            after_commit(session, send_scan, self.app, scan.id)
+        return scan.id
+
+
+@shared_task(bind=True, name=EXPIRE_WAIVERS_TASK, time_limit=120)
+def expire_waivers_task(self: Task) -> int:
+    """Mark the waivers past their last day as expired (audited)."""
+    from compliance.services.checks import today_utc
+    from compliance.services.waivers import expire_waivers
+
+    rt = runtime(self.app)
+    with session_scope(rt.database.session_factory) as session:
+        return expire_waivers(session, today=today_utc())
+
+
+@shared_task(bind=True, name=TICK_TASK, time_limit=60, expires=120)
+def tick_task(self: Task) -> dict[str, Any]:
+    """Beat's tick: start the due schedules, then re-queue work whose worker was lost."""
+    from compliance.services.schedules import claim_due_schedules
+    from compliance.storage.tables import utcnow
+    from web.worker.enqueue import after_commit
+
+    rt = runtime(self.app)
+    fired = []
+    with session_scope(rt.database.session_factory) as session:
+        for row in claim_due_schedules(session, now=utcnow()):
+            try:
+                after_commit(session, send_scheduled, self.app, row.task, row.target_id)
+                fired.append(row.id)
+            except ValueError:
+                log.warning("schedule %s names unknown task %r; skipped", row.id, row.task)
+    recovered = _recover(self.app, self.app.conf.get(RECOVER_AFTER_KEY))
+    return {"fired": fired, "recovered_scans": recovered.scans, "recovered_checks": recovered.checks}
+
+
+def _recover(app: Any, stale_after: float | None) -> Any:
+    from web.worker.recovery import DEFAULT_STALE_SECONDS, recover_stale
+
+    rt = runtime(app)
+    return recover_stale(
+        rt.database.session_factory,
+        send_scan=lambda scan_id: send_scan(app, scan_id),
+        send_check=lambda check_id, queue: send_check(app, check_id, queue),
+        stale_after=DEFAULT_STALE_SECONDS if stale_after is None else float(stale_after),
+    )
+
+
+@worker_process_init.connect
+def _fresh_runtime_in_child(**_kw: Any) -> None:
+    # A pool process must not use connections its parent opened before the fork (nor close them).
+    reset_runtime(close=False)
+
+
+@worker_ready.connect
+def _recover_on_start(sender: Any = None, **_kw: Any) -> None:
+    # A worker starting after a crash picks up the scans the dead one was running.
+    app = getattr(sender, "app", None)
+    if app is None:
+        return
+    try:
+        recovered = _recover(app, app.conf.get(RECOVER_AFTER_KEY))
+    except Exception:  # a database hiccup at start-up must not stop the worker; the tick retries
+        log.exception("stale-work recovery at worker start failed")
+        return
+    if recovered.scans or recovered.checks:
+        log.info("re-queued stale scans %s and checks %s", recovered.scans, recovered.checks)

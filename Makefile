@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project with its development tools
 
 run: $(STAMP) ## Set up and start everything on embedded defaults
-	$(BIN)/python -m compliance.demo
+	$(BIN)/python -m web.run
 
 lint: $(STAMP) ## ruff and the import contracts
 	$(BIN)/ruff check compliance web tests bench

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, celery: Any = None, config: 
         celery = create_celery(settings, register_tasks=False)
     database = Database.from_settings(settings)
     app.extensions[EXT] = Services(settings=settings, database=database, celery=celery)
+    app.extensions["celery"] = celery  # where the Flask pattern (and the dashboard) look for it
     app.teardown_appcontext(close_request_session)
 
     api = build_api()

@@ -109,7 +109,9 @@ class HubLister:
                 data = response.read(MAX_PAGE_BYTES + 1)
                 headers = response.headers
         except urllib.error.HTTPError as exc:
-            raise _translate(exc, url) from None
+            error = _translate(exc, url)
+            exc.close()  # the error carries the open response; release its socket
+            raise error from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise HubError(f"cannot reach the hub: {getattr(exc, 'reason', exc)}", source=url) from None
         if len(data) > MAX_PAGE_BYTES:

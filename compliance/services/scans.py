@@ -1,0 +1,700 @@
+"""Registry scans and re-evaluations: resumable, idempotent, incremental.
+
+A **registry scan** lists a target on the hub (through an injected
+:class:`~compliance.services.ports.ModelLister`) and streams the listing page by page: each
+page becomes :class:`ScanItemRow` rows in one commit, then the page's pending items are
+processed. A model whose sha equals the one the last scan checked (``ModelRow.last_sha``) is
+``skipped`` with no hub request; the others are inspected and checked (source ``scan``), and
+what changed since the model's previous check is recorded (:mod:`compliance.services.changes`).
+
+A **re-evaluation** is the same machinery over the stored models instead of a listing: each
+model's latest check is evaluated again from its stored facts under the current rule sets
+(source ``reevaluate``, no hub request). Models whose rules hash is unchanged and for which no
+rule's effective date was crossed since their last check are skipped.
+
+Resuming: items are claimed ``pending -> running`` by a conditional update and finished
+``running -> done|failed`` the same way, each in its own commit. Running a scan id again
+(a re-delivered task after a worker was killed) first returns items a dead runner left
+``running`` to ``pending``, keeps every finished item, lists again only if the listing had not
+finished (unique ``(scan, model)`` drops the models already listed) and carries on. Each item's
+check has the idempotency key ``scan:<scan id>:<model id>``, so a redone item reuses its
+check, and its changes are replaced rather than added. Two runners on one scan waste work but
+cannot duplicate rows.
+
+Errors: a rate limit (:class:`~compliance.errors.RateLimited`) stops the run and is re-raised,
+leaving the scan resumable for the caller's retry; another hub error fails that model's item
+(the next scan tries it again, since its ``last_sha`` did not move) and the scan goes on; a
+permanent listing error (author not found) fails the scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from compliance.errors import ComplianceError, HubError, InputError, RateLimited, UsageError
+from compliance.services import audit
+from compliance.services.changes import record_changes
+from compliance.services.checks import (
+    fail_check,
+    insert_check,
+    rules_digest,
+    run_check,
+    submit_reevaluation,
+    today_utc,
+)
+from compliance.services.paging import Page, page_bounds
+from compliance.services.ports import Inspector, ListedModel, ModelLister
+from compliance.services.targets import target_spec
+from compliance.settings import Settings
+from compliance.storage.db import SessionFactory, insert_ignore, session_scope
+from compliance.storage.tables import (
+    ChangeRow,
+    CheckDataRow,
+    CheckRow,
+    CheckSource,
+    CheckStatus,
+    ItemStatus,
+    ModelRow,
+    RevisionRow,
+    ScanItemRow,
+    ScanKind,
+    ScanRow,
+    ScanStatus,
+    ScanTargetRow,
+    ScanTrigger,
+    utcnow,
+)
+
+PAGE_SIZE = 100
+_BATCH = 50
+FINISHED = frozenset({ScanStatus.DONE, ScanStatus.FAILED})
+
+
+# --- starting -----------------------------------------------------------------------------
+
+
+def start_scan(session: Session, *, target_id: int, trigger: str, requested_by: str | None = None) -> ScanRow:
+    """Queue a scan of a target; the caller commits, then enqueues ``run_scan`` for the returned id.
+
+    If a scan of this target is already queued or running, that scan is returned instead, so
+    a double click or a beat firing twice does not start a second scan. Enqueue ``run_scan``
+    for it all the same: if its worker died and the task was lost, this resumes it; if a
+    worker is still on it, the second runner finds little to do and duplicates nothing.
+    """
+    trigger = _trigger(trigger)
+    target = session.get(ScanTargetRow, target_id)
+    if target is None:
+        raise UsageError(f"no scan target {target_id}")
+    if not target.enabled:
+        raise UsageError(f"scan target {target_id} is disabled")
+    existing = _unfinished(session, ScanKind.REGISTRY, target_id)
+    if existing is not None:
+        return existing
+    scan = ScanRow(kind=ScanKind.REGISTRY, target_id=target_id, trigger=trigger, requested_by=requested_by)
+    session.add(scan)
+    session.flush()
+    if trigger != ScanTrigger.BEAT and requested_by:
+        audit.record(session, actor=requested_by, action="scan.start", object_type="scan", object_id=_id(scan),
+                     detail={"target_id": target_id, "trigger": trigger})  # fmt: skip
+    return scan
+
+
+def start_reevaluation(session: Session, *, trigger: str, requested_by: str | None = None) -> ScanRow:
+    """Queue a re-evaluation of every watched model (or return the one already queued or running)."""
+    trigger = _trigger(trigger)
+    existing = _unfinished(session, ScanKind.REEVALUATE, None)
+    if existing is not None:
+        return existing
+    scan = ScanRow(kind=ScanKind.REEVALUATE, trigger=trigger, requested_by=requested_by)
+    session.add(scan)
+    session.flush()
+    if trigger != ScanTrigger.BEAT and requested_by:
+        audit.record(session, actor=requested_by, action="scan.start", object_type="scan", object_id=_id(scan),
+                     detail={"kind": ScanKind.REEVALUATE.value, "trigger": trigger})  # fmt: skip
+    return scan
+
+
+def _trigger(trigger: str) -> str:
+    try:
+        return ScanTrigger(trigger).value
+    except ValueError:
+        raise UsageError(f"unknown scan trigger {trigger!r}") from None
+
+
+def _unfinished(session: Session, kind: ScanKind, target_id: int | None) -> ScanRow | None:
+    query = select(ScanRow).where(
+        col(ScanRow.kind) == kind, col(ScanRow.status).in_([ScanStatus.QUEUED, ScanStatus.RUNNING])
+    )
+    if target_id is not None:
+        query = query.where(col(ScanRow.target_id) == target_id)
+    return session.exec(query.order_by(col(ScanRow.id))).first()
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def run_scan(
+    session_factory: SessionFactory,
+    scan_id: int,
+    *,
+    settings: Settings,
+    lister: ModelLister | None = None,
+    inspector: Inspector | None = None,
+    rulebook: Any = None,
+    today: date | None = None,
+    page_size: int = PAGE_SIZE,
+) -> ScanRow:
+    """Run (or resume) a scan to the end; returns the finished scan. See the module docstring.
+
+    ``lister`` is required for a registry scan; ``inspector`` defaults to the hub;
+    ``rulebook`` defaults to the sets in ``settings.rules_paths`` or the shipped ones.
+    """
+    from compliance.check import load_rulebook
+
+    book = rulebook if rulebook is not None else load_rulebook(list(settings.rules_paths) or None)
+    run = _Run(session_factory, scan_id, settings=settings, inspector=inspector, book=book, today=today or today_utc())
+    with session_scope(session_factory) as session:
+        scan = session.get(ScanRow, scan_id)
+        if scan is None:
+            raise InputError(f"no scan {scan_id}")
+        if scan.status in FINISHED:
+            return scan
+        run.kind = ScanKind(scan.kind)
+        spec = None
+        listed = scan.listed_at is not None
+        if run.kind is ScanKind.REGISTRY:
+            target = session.get(ScanTargetRow, scan.target_id) if scan.target_id is not None else None
+            if target is None:
+                return _fail(session, scan, "the scan's target was deleted")
+            if lister is None:
+                raise UsageError("a registry scan needs a model lister")
+            spec = target_spec(target)
+            run.options = dict(target.options or {})
+        _begin(session, scan, run.rules_hash)
+    try:
+        run.process_pending()
+        if not listed:
+            if run.kind is ScanKind.REGISTRY:
+                assert lister is not None and spec is not None
+                for page in _pages(lister(spec), page_size):
+                    run.add_listed(page)
+                    run.process_pending()
+            else:
+                for stored in _stored_pages(session_factory, page_size):
+                    run.add_stored(stored)
+                    run.process_pending()
+            run.mark_listed()
+        run.process_pending()
+    except HubError:
+        raise  # transient (a rate limit, or the listing failed): resumable by running again
+    except ComplianceError as exc:
+        with session_scope(session_factory) as session:
+            scan = _scan(session, scan_id)
+            return _fail(session, scan, exc.one_line())
+    return run.finish()
+
+
+def reevaluate(
+    session_factory: SessionFactory,
+    *,
+    settings: Settings,
+    rulebook: Any = None,
+    trigger: str = ScanTrigger.API,
+    requested_by: str | None = None,
+    today: date | None = None,
+) -> ScanRow:
+    """Start and run a re-evaluation of stored facts under the current rule sets (no hub)."""
+    with session_scope(session_factory) as session:
+        scan_id = _id(start_reevaluation(session, trigger=trigger, requested_by=requested_by))
+    return run_scan(session_factory, scan_id, settings=settings, rulebook=rulebook, today=today)
+
+
+def _begin(session: Session, scan: ScanRow, rules_hash: str) -> None:
+    now = utcnow()
+    if scan.kind == ScanKind.REEVALUATE and scan.started_at is None:
+        _audit_rules_change(session, rules_hash)
+    scan.status = ScanStatus.RUNNING
+    scan.started_at = scan.started_at or now
+    scan.heartbeat_at = now
+    scan.attempts += 1
+    scan.rules_hash = rules_hash
+    session.add(scan)
+    # Items a killed runner left claimed go back to the queue (their checks are reused).
+    session.exec(
+        sa.update(ScanItemRow)
+        .where(col(ScanItemRow.scan_id) == scan.id, col(ScanItemRow.status) == ItemStatus.RUNNING)
+        .values(status=ItemStatus.PENDING)
+    )
+
+
+def _audit_rules_change(session: Session, rules_hash: str) -> None:
+    last = session.exec(
+        select(ScanRow.rules_hash)
+        .where(col(ScanRow.kind) == ScanKind.REEVALUATE, col(ScanRow.status) == ScanStatus.DONE)
+        .order_by(col(ScanRow.id).desc())
+    ).first()
+    if last is not None and last != rules_hash:
+        audit.record(session, actor=audit.SYSTEM_ACTOR, action="rules.change", object_type="rules",
+                     object_id=rules_hash, detail={"before": last, "after": rules_hash})  # fmt: skip
+
+
+def _fail(session: Session, scan: ScanRow, message: str) -> ScanRow:
+    scan.status = ScanStatus.FAILED
+    scan.error = message[:2000]
+    scan.finished_at = utcnow()
+    session.add(scan)
+    return scan
+
+
+def _pages(models: Iterable[ListedModel], size: int) -> Iterator[list[ListedModel]]:
+    page: list[ListedModel] = []
+    for model in models:
+        page.append(model)
+        if len(page) >= size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _stored_pages(session_factory: SessionFactory, size: int) -> Iterator[list[tuple[str, str, str | None]]]:
+    """Watched models with a latest check, by id, one page per transaction (keyset paging)."""
+    after = ""
+    while True:
+        with session_scope(session_factory) as session:
+            rows = session.exec(
+                select(ModelRow.id, ModelRow.latest_check_id, ModelRow.last_sha)
+                .where(col(ModelRow.latest_check_id).is_not(None), col(ModelRow.id) > after)
+                .order_by(col(ModelRow.id))
+                .limit(size)
+            ).all()
+        if not rows:
+            return
+        yield [(model_id, str(check_id), sha) for model_id, check_id, sha in rows]
+        after = rows[-1][0]
+
+
+@dataclass(slots=True)
+class _Run:
+    """One runner's pass over one scan."""
+
+    session_factory: SessionFactory
+    scan_id: int
+    settings: Settings
+    inspector: Inspector | None
+    book: Any
+    today: date
+    kind: ScanKind = ScanKind.REGISTRY
+    options: dict[str, Any] = field(default_factory=dict)
+    rules_hash: str = ""
+    _digests: dict[tuple[str, ...], tuple[str | None, list[date]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rules_hash = rules_digest(rs.to_dict() for rs in self.book.rulesets)
+
+    # listing
+
+    def add_listed(self, page: Sequence[ListedModel]) -> None:
+        """Store one page of a hub listing: models seen, and an item per model."""
+        from compliance.targets import validate_model_id
+
+        now = utcnow()
+        listed: dict[str, ListedModel] = {}
+        invalid: dict[str, str] = {}
+        for model in page:
+            try:
+                listed.setdefault(validate_model_id(model.model_id), model)
+            except UsageError as exc:
+                invalid.setdefault(model.model_id[:200], exc.one_line())
+        with session_scope(self.session_factory) as session:
+            insert_ignore(session, ModelRow, [
+                {"id": m.model_id, "author": m.author or m.model_id.split("/")[0], "gated": m.gated,
+                 "private": m.private, "first_seen": now, "last_seen": now}
+                for m in listed.values()
+            ], conflict=["id"])  # fmt: skip
+            rows = session.exec(select(ModelRow).where(col(ModelRow.id).in_(list(listed)))).all()
+            known = {row.id: row for row in rows}
+            items = []
+            for model_id, model in listed.items():
+                row = known[model_id]
+                row.last_seen = now
+                row.gated = model.gated if model.gated is not None else row.gated
+                row.private = model.private if model.private is not None else row.private
+                session.add(row)
+                unchanged = model.sha is not None and row.last_sha == model.sha and row.latest_check_id is not None
+                items.append(self._item(model_id, model.sha, model.last_modified, unchanged, now))
+            items.extend(
+                {**self._item(model_id, None, None, False, now), "status": ItemStatus.FAILED.value, "error": error}
+                for model_id, error in invalid.items()
+            )
+            insert_ignore(session, ScanItemRow, items, conflict=["scan_id", "model_id"])
+            self._recount(session)
+
+    def add_stored(self, page: Sequence[tuple[str, str, str | None]]) -> None:
+        """Store one page of watched models for a re-evaluation: pending if the law moved for them."""
+        now = utcnow()
+        with session_scope(self.session_factory) as session:
+            checks = {
+                c.id: c for c in session.exec(select(CheckRow).where(col(CheckRow.id).in_([p[1] for p in page]))).all()
+            }
+            documents = select(CheckDataRow.check_id, CheckDataRow.inputs)
+            inputs = {
+                check_id: value or {}
+                for check_id, value in session.exec(documents.where(col(CheckDataRow.check_id).in_(list(checks)))).all()
+            }
+            items = []
+            for model_id, check_id, sha in page:
+                check = checks.get(check_id)
+                options = (inputs.get(check_id) or {}).get("options") or {}
+                unchanged = check is not None and not self._law_moved(check, options)
+                items.append(self._item(model_id, sha, None, unchanged, now))
+            insert_ignore(session, ScanItemRow, items, conflict=["scan_id", "model_id"])
+            self._recount(session)
+
+    def _item(
+        self, model_id: str, sha: str | None, modified: datetime | None, skip: bool, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "scan_id": self.scan_id,
+            "model_id": model_id,
+            "sha": sha,
+            "last_modified": modified,
+            "status": (ItemStatus.SKIPPED if skip else ItemStatus.PENDING).value,
+            "check_id": None,
+            "error": None,
+            "finished_at": now if skip else None,
+        }
+
+    def _law_moved(self, check: CheckRow, options: dict[str, Any]) -> bool:
+        """Whether the rules ``check`` was evaluated under differ from today's for its options."""
+        selection = tuple(options.get("rules") or ())
+        if selection not in self._digests:
+            try:
+                book = self.book.select(list(selection)) if selection else self.book
+            except UsageError:
+                self._digests[selection] = (None, [])  # a selected set is gone: evaluate again
+            else:
+                boundaries = sorted(
+                    {d for r in book.rules for d in (r.spec.effective_from, r.spec.effective_until) if d}
+                )
+                self._digests[selection] = (rules_digest(rs.to_dict() for rs in book.rulesets), boundaries)
+        digest, boundaries = self._digests[selection]
+        if digest is None or digest != check.rules_hash or check.as_of is None:
+            return True
+        as_of = date.fromisoformat(options["as_of"]) if options.get("as_of") else self.today
+        low, high = sorted((check.as_of, as_of))
+        return any(low < d <= high for d in boundaries)
+
+    def mark_listed(self) -> None:
+        """Record that the listing finished, so a resumed run does not list again."""
+        with session_scope(self.session_factory) as session:
+            scan = _scan(session, self.scan_id)
+            scan.listed_at = utcnow()
+            session.add(scan)
+            self._recount(session)
+
+    # processing
+
+    def process_pending(self) -> None:
+        """Process pending items, oldest first, until none is left."""
+        while True:
+            with session_scope(self.session_factory) as session:
+                ids = session.exec(
+                    select(ScanItemRow.id)
+                    .where(col(ScanItemRow.scan_id) == self.scan_id, col(ScanItemRow.status) == ItemStatus.PENDING)
+                    .order_by(col(ScanItemRow.id))
+                    .limit(_BATCH)
+                ).all()
+            if not ids:
+                return
+            for item_id in ids:
+                if item_id is not None:
+                    self.process_item(item_id)
+
+    def process_item(self, item_id: int) -> None:
+        """Claim one item, run its check, record its changes, finish it."""
+        check_id = self._claim(item_id)
+        if check_id is None:
+            return
+        try:
+            run_check(
+                self.session_factory,
+                check_id,
+                settings=self.settings,
+                inspector=self.inspector,
+                rulebook=self.book,
+                today=self.today,
+            )
+        except RateLimited:
+            self._release(item_id)
+            raise
+        except HubError as exc:
+            fail_check(self.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code))
+        except Exception:
+            # run_check stored it as an internal error on the check; one bad model must not
+            # stop the scan, and the item is finished as failed below.
+            pass
+        self._finish_item(item_id, check_id)
+
+    def _claim(self, item_id: int) -> str | None:
+        with session_scope(self.session_factory) as session:
+            claimed = session.exec(
+                sa.update(ScanItemRow)
+                .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.PENDING)
+                .values(status=ItemStatus.RUNNING)
+            ).rowcount
+            if claimed != 1:
+                return None
+            item = session.get(ScanItemRow, item_id)
+            assert item is not None
+            if item.check_id is None:
+                check = self._new_check(session, item)
+                if check is None:
+                    item.status = ItemStatus.FAILED
+                    item.error = "the model has no stored check to evaluate again"
+                    item.finished_at = utcnow()
+                    session.add(item)
+                    return None
+                item.check_id = check.id
+                session.add(item)
+            session.exec(sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow()))
+            return item.check_id
+
+    def _new_check(self, session: Session, item: ScanItemRow) -> CheckRow | None:
+        if self.kind is ScanKind.REEVALUATE:
+            model = session.get(ModelRow, item.model_id)
+            previous = session.get(CheckRow, model.latest_check_id) if model and model.latest_check_id else None
+            if previous is None:
+                return None
+            return submit_reevaluation(
+                session,
+                previous=previous,
+                requested_by=f"reevaluation:{self.scan_id}",
+                idempotency_key=f"reevaluate:{self.scan_id}:{item.model_id}",
+            )
+        return insert_check(
+            session,
+            model_ref=item.model_id,
+            revision=item.sha,
+            source=CheckSource.SCAN.value,
+            requested_by=f"scan:{self.scan_id}",
+            queue=None,
+            idempotency_key=f"scan:{self.scan_id}:{item.model_id}",
+            inputs={"options": self.options, "uploaded": None},
+        )
+
+    def _release(self, item_id: int) -> None:
+        with session_scope(self.session_factory) as session:
+            session.exec(
+                sa.update(ScanItemRow)
+                .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.RUNNING)
+                .values(status=ItemStatus.PENDING)
+            )
+
+    def _finish_item(self, item_id: int, check_id: str) -> None:
+        with session_scope(self.session_factory) as session:
+            check = session.get(CheckRow, check_id)
+            assert check is not None
+            done = check.status == CheckStatus.DONE
+            moved = session.exec(
+                sa.update(ScanItemRow)
+                .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.RUNNING)
+                .values(
+                    status=(ItemStatus.DONE if done else ItemStatus.FAILED).value,
+                    error=None if done else (check.error or f"check ended {check.status}"),
+                    finished_at=utcnow(),
+                )
+            ).rowcount
+            if moved != 1:
+                return  # another runner finished it
+            item = session.get(ScanItemRow, item_id)
+            assert item is not None
+            changes = self._advance_model(session, item, check) if done else 0
+            counters: dict[str, Any] = (
+                {"done": ScanRow.done + 1, "changes": ScanRow.changes + changes}
+                if done
+                else {"errors": ScanRow.errors + 1}
+            )
+            session.exec(
+                sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow(), **counters)
+            )
+
+    def _advance_model(self, session: Session, item: ScanItemRow, check: CheckRow) -> int:
+        """Record the changes against the model's previous check, then make this check its baseline."""
+        model = session.exec(select(ModelRow).where(col(ModelRow.id) == item.model_id).with_for_update()).first()
+        if model is None:
+            model = ModelRow(id=item.model_id, author=item.model_id.split("/")[0])
+        previous = session.get(CheckRow, model.latest_check_id) if model.latest_check_id else None
+        sha = item.sha or check.sha
+        count = record_changes(
+            session,
+            scan_id=self.scan_id,
+            model_id=item.model_id,
+            previous=previous,
+            current=check,
+            previous_sha=model.last_sha,
+            current_sha=sha,
+        )
+        model.latest_check_id = check.id
+        model.last_sha = sha
+        model.last_modified = item.last_modified or model.last_modified
+        session.add(model)
+        session.flush()
+        if sha:
+            insert_ignore(session, RevisionRow, [
+                {"model_id": item.model_id, "sha": sha, "last_modified": item.last_modified, "seen_at": utcnow()}
+            ], conflict=["model_id", "sha"])  # fmt: skip
+        return count
+
+    # finishing
+
+    def _recount(self, session: Session) -> dict[str, int]:
+        counts = dict(
+            session.exec(
+                select(ScanItemRow.status, sa.func.count())
+                .where(col(ScanItemRow.scan_id) == self.scan_id)
+                .group_by(col(ScanItemRow.status))
+            ).all()
+        )
+        scan = _scan(session, self.scan_id)
+        scan.total = sum(counts.values())
+        scan.done = counts.get(ItemStatus.DONE, 0)
+        scan.skipped = counts.get(ItemStatus.SKIPPED, 0)
+        scan.errors = counts.get(ItemStatus.FAILED, 0)
+        scan.heartbeat_at = utcnow()
+        session.add(scan)
+        return counts
+
+    def finish(self) -> ScanRow:
+        """Recount from the items and changes; mark the scan done unless another runner still holds items."""
+        with session_scope(self.session_factory) as session:
+            counts = self._recount(session)
+            scan = _scan(session, self.scan_id)
+            scan.changes = int(
+                session.exec(
+                    select(sa.func.count()).select_from(ChangeRow).where(col(ChangeRow.scan_id) == self.scan_id)
+                ).one()
+            )
+            if not counts.get(ItemStatus.PENDING) and not counts.get(ItemStatus.RUNNING):
+                scan.status = ScanStatus.DONE
+                scan.finished_at = utcnow()
+            session.add(scan)
+            return scan
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def get_scan(session: Session, scan_id: int) -> ScanRow | None:
+    """One scan by id."""
+    return session.get(ScanRow, scan_id)
+
+
+def list_scans(
+    session: Session, *, target_id: int | None = None, kind: str | None = None, page: int = 1, per_page: int = 50
+) -> Page[ScanRow]:
+    """Scans, newest first."""
+    offset, limit = page_bounds(page, per_page)
+    conditions: list[Any] = []
+    if target_id is not None:
+        conditions.append(col(ScanRow.target_id) == target_id)
+    if kind is not None:
+        conditions.append(col(ScanRow.kind) == kind)
+    total = session.exec(select(sa.func.count()).select_from(ScanRow).where(*conditions)).one()
+    rows = session.exec(
+        select(ScanRow).where(*conditions).order_by(col(ScanRow.id).desc()).offset(offset).limit(limit)
+    ).all()
+    return Page(list(rows), int(total), page, per_page)
+
+
+def list_items(
+    session: Session, scan_id: int, *, status: str | None = None, page: int = 1, per_page: int = 100
+) -> Page[ScanItemRow]:
+    """A scan's items in listing order."""
+    offset, limit = page_bounds(page, per_page)
+    conditions: list[Any] = [col(ScanItemRow.scan_id) == scan_id]
+    if status is not None:
+        conditions.append(col(ScanItemRow.status) == status)
+    total = session.exec(select(sa.func.count()).select_from(ScanItemRow).where(*conditions)).one()
+    rows = session.exec(
+        select(ScanItemRow).where(*conditions).order_by(col(ScanItemRow.id)).offset(offset).limit(limit)
+    ).all()
+    return Page(list(rows), int(total), page, per_page)
+
+
+def list_changes(
+    session: Session,
+    *,
+    scan_id: int | None = None,
+    model_id: str | None = None,
+    kind: str | None = None,
+    cause: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> Page[ChangeRow]:
+    """Changes, newest first."""
+    offset, limit = page_bounds(page, per_page)
+    conditions: list[Any] = []
+    for column, value in (
+        (ChangeRow.scan_id, scan_id),
+        (ChangeRow.model_id, model_id),
+        (ChangeRow.kind, kind),
+        (ChangeRow.cause, cause),
+    ):
+        if value is not None:
+            conditions.append(col(column) == value)
+    total = session.exec(select(sa.func.count()).select_from(ChangeRow).where(*conditions)).one()
+    rows = session.exec(
+        select(ChangeRow).where(*conditions).order_by(col(ChangeRow.id).desc()).offset(offset).limit(limit)
+    ).all()
+    return Page(list(rows), int(total), page, per_page)
+
+
+def scan_progress(scan: ScanRow, *, now: datetime | None = None) -> dict[str, Any]:
+    """A scan's progress as JSON: counts, checks per second, and an estimate of the time left.
+
+    ``rate_per_second`` counts inspected models (done or failed) since the scan started;
+    skipped models cost nothing and are left out of the rate.
+    """
+    now = now or utcnow()
+    end = scan.finished_at or now
+    elapsed = (end - scan.started_at).total_seconds() if scan.started_at else 0.0
+    processed = scan.done + scan.errors
+    remaining = max(scan.total - processed - scan.skipped, 0)
+    rate = processed / elapsed if elapsed > 0 else 0.0
+    return {
+        "id": scan.id,
+        "kind": scan.kind,
+        "target_id": scan.target_id,
+        "status": scan.status,
+        "total": scan.total,
+        "done": scan.done,
+        "skipped": scan.skipped,
+        "errors": scan.errors,
+        "changes": scan.changes,
+        "remaining": remaining,
+        "listing_finished": scan.listed_at is not None,
+        "rate_per_second": round(rate, 3),
+        "eta_seconds": round(remaining / rate, 1) if rate > 0 and scan.status == ScanStatus.RUNNING else None,
+        "started_at": scan.started_at.isoformat() if scan.started_at else None,
+        "finished_at": scan.finished_at.isoformat() if scan.finished_at else None,
+        "error": scan.error,
+    }
+
+
+def _scan(session: Session, scan_id: int) -> ScanRow:
+    scan = session.get(ScanRow, scan_id)
+    if scan is None:
+        raise InputError(f"no scan {scan_id}")
+    return scan
+
+
+def _id(row: ScanRow) -> int:
+    assert row.id is not None, "flushed rows have ids"
+    return row.id

@@ -1,0 +1,96 @@
+"""Migrations: they build the schema the tables declare, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from compliance.storage.migrate import (
+    alembic_config,
+    check_migrations,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
+from compliance.storage.tables import METADATA
+from tests.compliance.storage.databases import BACKENDS, create_database, drop_database, postgres_admin_engine
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables at all)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin = postgres_admin_engine()
+    url = create_database(admin, prefix="compliance_migrate")
+    try:
+        yield url
+    finally:
+        drop_database(admin, url)
+        admin.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_head_then_models_and_migrations_agree(empty_url: str) -> None:
+    upgrade(empty_url)
+    assert current_revision(empty_url) == head_revision()
+    assert check_migrations(empty_url) == []
+    assert {t.name for t in METADATA.sorted_tables} <= _tables(empty_url)
+
+
+def test_check_migrations_reports_an_unmigrated_database(empty_url: str) -> None:
+    problems = check_migrations(empty_url)
+    assert problems[0].startswith("database is at revision None")
+    assert "add_table: checks" in problems
+
+
+def test_check_migrations_reports_schema_drift(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP INDEX ix_findings_rule_id_verdict"))
+            connection.execute(sa.text("ALTER TABLE checks ADD COLUMN stray INTEGER"))
+    finally:
+        engine.dispose()
+    problems = check_migrations(empty_url)
+    assert any("add_index" in p and "ix_findings_rule_id_verdict" in p for p in problems), problems
+    assert any("remove_column" in p and "stray" in p for p in problems), problems
+
+
+def test_downgrade_to_base_removes_our_tables_and_upgrade_restores_them(empty_url: str) -> None:
+    upgrade(empty_url)
+    downgrade(empty_url, "base")
+    assert _tables(empty_url) <= {"alembic_version"}
+    upgrade(empty_url)
+    assert check_migrations(empty_url) == []
+
+
+def test_foreign_tables_are_not_reported(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE celery_taskmeta (id INTEGER PRIMARY KEY)"))
+    finally:
+        engine.dispose()
+    assert check_migrations(empty_url) == []
+
+
+def test_alembic_config_keeps_percent_signs_in_the_url() -> None:
+    url = "postgresql+psycopg://user:p%40ss@db.example/compliance"
+    config = alembic_config(url)
+    assert config.get_main_option("sqlalchemy.url") == url
+    assert Path(str(config.get_main_option("script_location"))).joinpath("env.py").is_file()

@@ -33,6 +33,7 @@ class CheckOptions:
     fail_on: str = "high"
     fail_on_uncertain: bool = True
     waivers_path: Path | None = None
+    waivers: list[Any] = field(default_factory=list)  # compliance.rules.waivers.Waiver, e.g. from the database
     use_waivers: bool = True
     today: date | None = None  # for waiver expiry; defaults to as_of
     extra_context: list[Fact] = field(default_factory=list)
@@ -93,8 +94,10 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
     )
     report = Report.for_inspection(inspection)
     report.facts = facts
-    if options.use_waivers and options.waivers_path is not None:
-        waivers = load_waivers(options.waivers_path)
+    if options.use_waivers and (options.waivers_path is not None or options.waivers):
+        waivers = list(options.waivers)
+        if options.waivers_path is not None:
+            waivers += load_waivers(options.waivers_path)
         report.notes.extend(apply_waivers(findings, inspection.model.id, waivers, options.today or options.as_of))
     outcome, exit_code = decide(findings, fail_on=options.fail_on, fail_on_uncertain=options.fail_on_uncertain)
     report.findings = findings
@@ -114,7 +117,7 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
         "open_weights": options.open_weights,
         "developer_revenue_usd": options.developer_revenue_usd,
         "rules": list(options.rules),
-        "waivers": str(options.waivers_path) if options.waivers_path and options.use_waivers else None,
+        "waivers": _waiver_source(options),
     }
     return report
 
@@ -129,3 +132,12 @@ def _paths(rules: Sequence[str]) -> list[Path] | None:
 
     extra = [Path(r) for r in rules if _is_path(r)]
     return [*rule_set_files(None), *extra] if extra else None
+
+
+def _waiver_source(options: CheckOptions) -> str | None:
+    if not options.use_waivers:
+        return None
+    sources = ([str(options.waivers_path)] if options.waivers_path else []) + (
+        ["stored waivers"] if options.waivers else []
+    )
+    return ", ".join(sources) or None

@@ -352,35 +352,12 @@ def _evaluate(
             use_exact=resolved.use_exact,
         )
     book = rulebook if rulebook is not None else load_rulebook(list(settings.rules_paths) or None)
-    report = evaluate(inspection, resolved.options, rulebook=book)
+    options = resolved.options
     if job.waivers:
-        _apply_stored_waivers(report, job.waivers, today)
+        options.waivers = list(job.waivers)
+        options.today = today
+    report = evaluate(inspection, options, rulebook=book)
     return inspection, report, list(report.rulesets)
-
-
-def _apply_stored_waivers(report: Any, waivers: list[Any], today: date) -> None:
-    """Mark findings the stored waivers cover, then decide the gate again.
-
-    ``compliance.check.run_check`` reads waivers from a file only; until ``CheckOptions``
-    accepts a list, the service applies its own here with the same functions.
-    """
-    from compliance.report.model import Summary
-    from compliance.rules.gate import decide, tally
-    from compliance.rules.waivers import apply_waivers
-
-    report.notes.extend(apply_waivers(report.findings, report.model.id, waivers, today))
-    summary = report.summary
-    outcome, exit_code = decide(
-        report.findings, fail_on=summary.fail_on or "high", fail_on_uncertain=summary.fail_on_uncertain
-    )
-    report.summary = Summary(
-        outcome=str(outcome),
-        exit_code=int(exit_code),
-        counts=tally(report.findings),
-        fail_on=summary.fail_on,
-        fail_on_uncertain=summary.fail_on_uncertain,
-    )
-    report.context["waivers"] = "stored waivers"
 
 
 def _finish_without_result(

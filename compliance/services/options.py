@@ -161,7 +161,7 @@ def resolve_options(stored: Mapping[str, Any], *, today: date, origin: str) -> R
         developer_revenue_usd=stored.get("developer_revenue_usd"),
         fail_on=stored.get("fail_on", "high"),
         fail_on_uncertain=stored.get("fail_on_uncertain", True),
-        use_waivers=False,  # stored waivers are applied by the service, not read from a file
+        use_waivers=bool(stored.get("use_waivers", True)),  # the service passes the stored waivers in
         today=today,
     )
     declared = declared_facts(stored.get("facts") or {}, origin=origin)

@@ -57,7 +57,7 @@ def test_resolve_options_fills_defaults_and_declares_facts() -> None:
     assert (options.as_of, options.today, options.fail_on, options.fail_on_uncertain) == (
         date(2026, 5, 1), date(2026, 5, 1), "high", True,
     )  # fmt: skip
-    assert options.use_waivers is False and options.waivers_path is None  # the service applies stored waivers
+    assert options.use_waivers is True and options.waivers_path is None  # stored waivers are passed in as a list
     assert (resolved.use_exact, resolved.use_waivers) == (True, True)
     (fact,) = resolved.declared
     assert (fact.name, fact.value, fact.method, fact.evidence[0].source) == ("parameters", 7e9, "declared", "api")

@@ -50,7 +50,7 @@ def run(args: list[str]) -> int:
         plugin = plugin_commands().get(args[0])
         if plugin is not None:
             return int(plugin.load()(args[1:]) or 0)
-    parser = build_parser()
+    parser = build_parser(only=args[0] if args and args[0] in CORE_COMMANDS else None)
     namespace = parser.parse_args(args)
     handler = getattr(namespace, "handler", None)
     if handler is None:

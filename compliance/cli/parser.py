@@ -132,26 +132,41 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for --server (default 600)")
 
 
-def build_parser() -> Parser:
-    """The full parser. Handlers are imported lazily, when their command runs."""
-    from compliance.cli import commands
-
+def build_parser(only: str | None = None) -> Parser:
+    """The parser. ``only`` builds just that command's sub-parser: a CI gate starts this
+    program thousands of times and should not pay for help text it never shows."""
     parser = Parser(prog="compliance", description="Which export-control and open-release rules does a model "
                     "trigger, and why?", formatter_class=argparse.RawDescriptionHelpFormatter,
                     epilog=EXIT_CODES)  # fmt: skip
     parser.add_argument("--version", action="version", version=f"compliance {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name, add in _COMMANDS.items():
+        if only is None or only == name:
+            add(sub)
+    return parser
+
+
+def _add_inspect(sub: Any) -> None:
+    from compliance.cli import commands
 
     p = sub.add_parser("inspect", help="print the facts about a model, with evidence")
     _target_arguments(p)
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
     p.set_defaults(handler=commands.inspect)
 
+
+def _add_check(sub: Any) -> None:
+    from compliance.cli import commands
+
     p = sub.add_parser("check", help="check a model against the rule sets (the CI gate)",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)  # fmt: skip
     _target_arguments(p)
     _check_arguments(p)
     p.set_defaults(handler=commands.check)
+
+
+def _add_rules(sub: Any) -> None:
+    from compliance.cli import commands
 
     rules = sub.add_parser("rules", help="list, show, validate and test rule sets")
     rsub = rules.add_subparsers(title="rules commands", metavar="ACTION")
@@ -172,6 +187,10 @@ def build_parser() -> Parser:
     r.set_defaults(handler=commands.rules_test)
     rules.set_defaults(handler=_help_of(rules))
 
+
+def _add_hardware(sub: Any) -> None:
+    from compliance.cli import commands
+
     hw = sub.add_parser("hardware", help="the accelerator catalog with computed TPP and density")
     hsub = hw.add_subparsers(title="hardware commands", metavar="ACTION")
     h = hsub.add_parser("list", help="every accelerator")
@@ -184,7 +203,9 @@ def build_parser() -> Parser:
     h.add_argument("--as-of", metavar="YYYY-MM-DD")
     h.set_defaults(handler=commands.hardware_show)
     hw.set_defaults(handler=_help_of(hw))
-    return parser
+
+
+_COMMANDS = {"inspect": _add_inspect, "check": _add_check, "rules": _add_rules, "hardware": _add_hardware}
 
 
 def _help_of(parser: argparse.ArgumentParser) -> Any:

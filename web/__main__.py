@@ -8,6 +8,7 @@ line and exit with the project's codes, as ``compliance`` does.
 
 from __future__ import annotations
 
+import os
 import sys
 
 COMMANDS = ("serve", "worker", "beat", "db", "tokens", "users", "scan")
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line and a defined exit code, as `compliance` does
+        if os.environ.get("COMPLIANCE_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

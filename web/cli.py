@@ -9,15 +9,29 @@ the settings once, when it starts, and passes them down; errors are the project'
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from compliance.cli.parser import Parser
-from compliance.errors import UsageError
+from compliance.errors import ServiceError, UsageError
 from compliance.settings import load_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CLI_ACTOR = "cli"
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Database failures as one-line service errors (exit 2), with the likely fix."""
+    import sqlalchemy as sa
+
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) is not None else exc).splitlines()[0]
+        raise ServiceError(f"database error: {first} (has `compliance db upgrade` been run?)") from None
 
 
 def _parser(prog: str, description: str) -> Parser:
@@ -154,7 +168,7 @@ def tokens(argv: list[str]) -> int:
     from web.db import Database
 
     database = Database.from_settings(load_settings())
-    with session_scope(database.session_factory) as session:
+    with database_errors(), session_scope(database.session_factory) as session:
         if ns.action == "create":
             row, plaintext = service.create_token(session, name=ns.name, role=ns.role, created_by=CLI_ACTOR)
             print(f"token {row.id} {row.name!r} role {row.role} (shown once; store it now):")
@@ -184,7 +198,7 @@ def users(argv: list[str]) -> int:
     from web.db import Database
 
     database = Database.from_settings(load_settings())
-    with session_scope(database.session_factory) as session:
+    with database_errors(), session_scope(database.session_factory) as session:
         if ns.action == "create":
             password = sys.stdin.readline().rstrip("\r\n")
             row = service.create_user(session, email=ns.email, password=password, role=ns.role, created_by=CLI_ACTOR)
@@ -206,7 +220,8 @@ def scan(argv: list[str]) -> int:
     kind, value = parse_scan_target(ns.target)
     from web.scanwatch import run_and_watch
 
-    return run_and_watch(load_settings(), kind, value, inline=ns.inline, wait=not ns.no_wait, timeout=ns.timeout)
+    with database_errors():
+        return run_and_watch(load_settings(), kind, value, inline=ns.inline, wait=not ns.no_wait, timeout=ns.timeout)
 
 
 def parse_scan_target(items: list[str]) -> tuple[str, str | list[str]]:

@@ -23,10 +23,10 @@ def worker_app(worker_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> It
 
     reset_runtime()
     app = create_celery(worker_settings)
-    app.sent = []  # type: ignore[attr-defined]
+    app.sent = []
 
     def record(name: str, args: Any = None, queue: str | None = None, **kw: Any) -> None:
-        app.sent.append((name, list(args or []), queue))  # type: ignore[attr-defined]
+        app.sent.append((name, list(args or []), queue))
 
     monkeypatch.setattr(app, "send_task", record)
     yield app

@@ -1,0 +1,107 @@
+"""The service commands: db, tokens, users, scan, and their errors (one line, exit code 4)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.errors import UsageError
+from web import cli
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory, read by each command's settings."""
+    data = tmp_path / "var"
+    monkeypatch.setenv("COMPLIANCE_DATA_DIR", str(data))
+    return data
+
+
+def test_db_upgrade_migrates_and_adds_default_schedules(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.db(["upgrade"]) == 0
+    assert "2 default schedule(s) added" in capsys.readouterr().out
+    assert cli.db(["upgrade"]) == 0
+    assert "0 default schedule(s) added" in capsys.readouterr().out
+    assert cli.db(["check"]) == 0
+    assert cli.db(["current"]) == 0 and capsys.readouterr().out.strip()
+
+
+def test_tokens_create_prints_the_token_on_its_last_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.db(["upgrade"])
+    capsys.readouterr()
+    assert cli.tokens(["create", "--name", "ci", "--role", "submitter"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token.startswith("cmp_") and " " not in token
+    cli.tokens(["list"])
+    assert "submitter" in capsys.readouterr().out
+    cli.tokens(["revoke", "1"])
+    assert "revoked" in capsys.readouterr().out
+    with pytest.raises(UsageError):
+        cli.tokens(["create", "--name", "x", "--role", "emperor"])
+
+
+def test_users_create_reads_the_password_from_stdin(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.db(["upgrade"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough password\n"))
+    assert cli.users(["create", "Ada@Example.org", "--role", "reviewer", "--password-stdin"]) == 0
+    assert "ada@example.org" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    with pytest.raises(UsageError, match="password"):
+        cli.users(["create", "bob@example.org", "--role", "viewer", "--password-stdin"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["author:acme"], ("author", "acme")),
+        (["search:llama 3"], ("search", "llama 3")),
+        (["acme/a", "acme/b"], ("models", ["acme/a", "acme/b"])),
+    ],
+)
+def test_scan_targets_are_parsed(argv: list[str], expected: tuple[str, Any]) -> None:
+    assert cli.parse_scan_target(argv) == expected
+
+
+@pytest.mark.parametrize("argv", [["author:"], ["author:a", "author:b"], ["colour:red"]])
+def test_bad_scan_targets(argv: list[str]) -> None:
+    with pytest.raises(UsageError):
+        cli.parse_scan_target(argv)
+
+
+def test_scan_inline_shows_progress_and_finishes(
+    env: Path, hub: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_HF_ENDPOINT", hub.url)
+    cli.db(["upgrade"])
+    assert cli.scan(["author:meta-llama", "--inline", "--timeout", "60"]) == 0
+    err = capsys.readouterr().err
+    assert "scan 1 of author: meta-llama" in err
+    assert "done:" in err and "/s" in err and "errors)" in err
+
+
+def test_progress_line_shows_done_total_rate_and_errors() -> None:
+    from web.scanwatch import progress_line
+
+    line = progress_line({"total": 200, "done": 90, "errors": 2, "skipped": 8, "listing_finished": True,
+                          "rate_per_second": 45.5, "eta_seconds": 2.2})  # fmt: skip
+    assert line.startswith("[" + "#" * 15 + "." * 15 + "] 100/200")
+    assert "2 errors" in line and "45.5/s" in line and "ETA 2 s" in line
+
+
+def test_the_commands_run_as_processes_with_exit_codes(env: Path) -> None:
+    run = [sys.executable, "-m", "web"]
+    result = subprocess.run([*run, "tokens", "create", "--name", "x", "--role", "viewer"], capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert result.returncode != 0  # no database yet: a clean error, not a traceback
+    assert "Traceback" not in result.stderr
+    assert subprocess.run([*run, "db", "upgrade"], capture_output=True, timeout=60).returncode == 0
+    bad = subprocess.run([*run, "worker", "--queues", "bulk"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 4 and bad.stderr.startswith("error:") and "--queues" in bad.stderr
+    assert subprocess.run([*run], capture_output=True, timeout=60).returncode == 4

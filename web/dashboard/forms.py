@@ -1,0 +1,106 @@
+"""The dashboard's forms. Every one is a Flask-WTF form, so every POST carries a CSRF token.
+
+Validation here is about shape (required, lengths, choices); the services validate meaning
+(a model id the hub accepts, a known country, a waiver that does not expire in the past) and
+their one-line errors are shown next to the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from compliance.check import MARKETS
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+ROLES = ("viewer", "submitter", "reviewer", "admin")
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Select options from ``(value, label)`` pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of labelled check boxes (keyboard friendly)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+class CheckForm(FlaskForm):
+    """Queue a check of a hub model."""
+
+    model_id = StringField("Model ID", validators=[DataRequired(), Length(max=200)],
+                           description="ORG/NAME as on the hub, e.g. meta-llama/Llama-3.1-8B")  # fmt: skip
+    revision = StringField("Revision", validators=[Optional(), Length(max=255)],
+                           description="A branch, tag or commit; empty for the default branch")  # fmt: skip
+    destination = StringField("Destination country", validators=[Optional(), Length(max=100)],
+                              description="ISO code or name, e.g. AE or China")  # fmt: skip
+    hardware = SelectField("Target hardware", choices=choices([("", "none")]), validate_choice=True)
+    hardware_count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=10_000_000)])
+    markets = MultiCheckboxField("Markets", choices=choices((m, m) for m in MARKETS))
+    rules = MultiCheckboxField("Rule sets", description="None ticked: every rule set")
+    open_weights = SelectField("Weights published", choices=choices([("", "not stated"), ("yes", "yes"), ("no", "no")]))
+    fail_on = SelectField("Fail on severity", choices=choices((s, s) for s in SEVERITIES), default="high")
+    as_of = DateField("Law as of", validators=[Optional()], description="Empty: today")
+
+
+class WaiverForm(FlaskForm):
+    """Accept a rule's finding for models matching a pattern, until a date."""
+
+    rule_id = SelectField("Rule", validators=[DataRequired()])
+    model_pattern = StringField("Models", validators=[DataRequired(), Length(max=200)],
+                                description="A model id or a pattern such as acme/*")  # fmt: skip
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+    owner = StringField("Owner", validators=[DataRequired(), Length(max=200)])
+    expires = DateField("Expires", validators=[DataRequired()], description="The last day the waiver holds")
+
+
+class TargetForm(FlaskForm):
+    """Something to watch on the hub, scanned daily."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    kind = SelectField("Kind", choices=choices([("author", "author or organisation"), ("search", "hub search"),
+                                                ("models", "list of model ids")]))  # fmt: skip
+    value = TextAreaField("Value", validators=[DataRequired(), Length(max=200_000)],
+                          description="The author, the search text, or model ids one per line")  # fmt: skip
+    markets = MultiCheckboxField("Markets", choices=choices((m, m) for m in MARKETS))
+    destination = StringField("Destination country", validators=[Optional(), Length(max=100)])
+    open_weights = SelectField("Weights published", choices=choices([("", "not stated"), ("yes", "yes"), ("no", "no")]))
+    schedule = BooleanField("Scan daily", default=True)
+
+
+class TokenForm(FlaskForm):
+    """An API token for CI."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], description="e.g. release pipeline")
+    role = SelectField("Role", choices=choices((r, r) for r in ROLES), default="submitter")

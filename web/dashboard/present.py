@@ -1,0 +1,152 @@
+"""Words, numbers and grouping for the templates (Jinja filters and globals).
+
+Numbers use the same formatting as the text and Markdown reports (:mod:`compliance.report.numbers`),
+so a figure reads the same on screen, in the CLI and in CI. Nothing here marks text as safe:
+the templates escape everything, including card sentences, which are hostile input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from compliance.facts.names import FACT_SPECS
+from compliance.report import numbers
+from compliance.rules.describe import fact_label, format_number
+from compliance.rules.operators import OPERATORS
+
+VERDICT_ORDER = ("triggered", "uncertain", "not_triggered", "not_applicable")
+VERDICT_WORDS = {
+    "triggered": "Triggered",
+    "uncertain": "Uncertain",
+    "not_triggered": "Not triggered",
+    "not_applicable": "Not applicable",
+}
+OUTCOME_WORDS = {
+    "pass": "Pass",
+    "fail": "Fail",
+    "inconclusive": "Inconclusive",
+    "not_checked": "Facts only",
+}
+OUTCOME_MEANING = {
+    "pass": "No blocking finding at or above the severity gate.",
+    "fail": "At least one triggered finding at or above the severity gate.",
+    "inconclusive": "The facts do not decide at least one rule at or above the gate (or the check could not finish).",
+}
+STATUS_WORDS = {
+    "in_force": "in force",
+    "non_enforced": "not enforced",
+    "revoked": "revoked",
+    "superseded": "superseded",
+    "proposed": "proposed",
+    "vetoed": "vetoed",
+}
+
+
+def unit_of(fact: str) -> str:
+    """The unit of a fact name ('' when unknown)."""
+    spec = FACT_SPECS.get(fact)
+    return spec.unit if spec is not None else ""
+
+
+def quantity(value: Any, fact: str = "") -> str:
+    """A fact value formatted by its unit."""
+    return numbers.quantity(value, unit_of(fact))
+
+
+def interval(fact_or_entry: Mapping[str, Any], fact: str = "") -> str:
+    """``[3e25 – 4.9e25]`` for a fact or comparison entry, '' when exact."""
+    return numbers.interval(fact_or_entry.get("low"), fact_or_entry.get("high"), unit_of(fact))
+
+
+def op_symbol(op: str) -> str:
+    """``gt`` → ``>``."""
+    spec = OPERATORS.get(op)
+    return spec.symbol if spec is not None else op
+
+
+def threshold_text(entry: Mapping[str, Any]) -> str:
+    """The threshold side of a comparison in words."""
+    if "ref" in entry:
+        factor = entry.get("factor") or 1.0
+        scaled = "" if factor == 1.0 else f"{format_number(float(factor))} × "
+        return f"{scaled}{fact_label(str(entry['ref']))}"
+    threshold = entry.get("threshold")
+    if threshold is None:
+        return ""
+    if isinstance(threshold, list):
+        return ", ".join(str(t) for t in threshold)
+    return quantity(threshold, str(entry.get("fact", "")))
+
+
+def safe_link(url: Any) -> str | None:
+    """``url`` if it is an absolute http(s) link, else None (never a ``javascript:`` href)."""
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def clip(text: Any, limit: int = 300) -> str:
+    """Whitespace collapsed, cut to ``limit`` characters with an ellipsis."""
+    flat = " ".join(str(text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def when(value: Any) -> str:
+    """A timestamp as ``2026-11-21 14:03 UTC``; dates as ISO; '' for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def sci(value: Any) -> str:
+    """``1e25``-style."""
+    return format_number(float(value)) if isinstance(value, int | float) else "?"
+
+
+def factor_text(factor: float | None) -> str:
+    """How far below the next threshold: ``×3.2``."""
+    if factor is None:
+        return ""
+    if factor >= 100:
+        return f"×{format_number(factor)}"
+    return f"×{factor:.2g}" if factor < 10 else f"×{factor:.0f}"
+
+
+def group_findings(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Findings by verdict, in the order a reader needs them (triggered first)."""
+    out: dict[str, list[Mapping[str, Any]]] = {v: [] for v in VERDICT_ORDER}
+    for finding in findings:
+        out.setdefault(str(finding.get("verdict")), []).append(finding)
+    return out
+
+
+def register(app: Any) -> None:
+    """Install the filters and globals on a Flask app's Jinja environment."""
+    env = app.jinja_env
+    env.filters.update(
+        quantity=quantity,
+        interval=interval,
+        op_symbol=op_symbol,
+        threshold_text=threshold_text,
+        safe_link=safe_link,
+        clip=clip,
+        when=when,
+        sci=sci,
+        fact_label=fact_label,
+        factor_text=factor_text,
+        count=numbers.count,
+    )
+    env.globals.update(
+        VERDICT_WORDS=VERDICT_WORDS,
+        OUTCOME_WORDS=OUTCOME_WORDS,
+        OUTCOME_MEANING=OUTCOME_MEANING,
+        STATUS_WORDS=STATUS_WORDS,
+    )

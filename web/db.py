@@ -9,6 +9,8 @@ shape); the view commits.
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,12 +32,24 @@ class Database:
     url: str
     engine: Engine = field(init=False)
     session_factory: SessionFactory = field(init=False)
+    _write_lock: threading.Lock | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         from compliance.storage.db import make_engine, session_factory
 
         self.engine = make_engine(self.url)
         self.session_factory = session_factory(self.engine)
+        if self.engine.dialect.name == "sqlite":
+            self._write_lock = threading.Lock()
+
+    def writing(self) -> AbstractContextManager[Any]:
+        """Hold while a request writes: on SQLite, the threads of one process take turns here.
+
+        SQLite lets one writer in at a time, and a connection that finds the lock taken sleeps
+        in steps of up to 100 ms before trying again; threads queueing on a Python lock are
+        woken the moment it is free instead. PostgreSQL needs no such thing.
+        """
+        return self._write_lock if self._write_lock is not None else nullcontext()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

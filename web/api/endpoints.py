@@ -165,7 +165,11 @@ def _wrap(op: Operation) -> Callable[..., Response]:
         if op.query is not None:
             call.query = parse_query(op.query)
         try:
-            result = op.view(call, **params)
+            if op.method == "GET":
+                result = op.view(call, **params)
+            else:
+                with found.database.writing():
+                    result = op.view(call, **params)
         except Exception as exc:
             raise translate(exc) from exc
         if result is None:

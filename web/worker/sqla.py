@@ -1,19 +1,52 @@
-"""kombu's SQLAlchemy transport, polling five times a second instead of once.
+"""kombu's SQLAlchemy transport, tuned for SQLite: WAL, a busy timeout, and five polls a second.
 
-The stock transport passes every ``broker_transport_options`` key to ``create_engine``, so its
-``polling_interval`` cannot be set through the options (SQLAlchemy refuses the unknown
-argument). A subclass with the class attribute changed is the supported way round it; it is
-selected with ``broker_transport`` for ``sqla+`` URLs (:func:`web.worker.celery_app.create_celery`).
+* The stock transport passes every ``broker_transport_options`` key to ``create_engine``, so its
+  ``polling_interval`` cannot be set through the options (SQLAlchemy refuses the unknown
+  argument); a subclass with the class attribute changed is the supported way round it.
+* On SQLite every poll is a ``BEGIN IMMEDIATE`` transaction and every message a commit; in
+  SQLite's default rollback-journal mode each commit waits for the disk twice, which made
+  sending a task cost more than the whole API request. WAL with ``synchronous=NORMAL`` (the
+  same settings as the service database, see :mod:`compliance.storage.db`) keeps a commit in
+  memory until the next checkpoint, and ``busy_timeout`` makes the web process and the workers
+  wait their turn for the write lock instead of failing.
+
+Selected with ``broker_transport`` for ``sqla+`` URLs (:func:`web.worker.celery_app.create_celery`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from kombu.transport.sqlalchemy import Channel as _SqlaChannel
 from kombu.transport.sqlalchemy import Transport as _SqlaTransport
+from sqlalchemy import event
 
 POLLING_INTERVAL = 0.2  # seconds between polls of an empty queue
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+class Channel(_SqlaChannel):
+    """The SQLAlchemy channel with SQLite connections in WAL mode."""
+
+    def _engine_from_config(self) -> Any:
+        engine = super()._engine_from_config()
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
 
 
 class Transport(_SqlaTransport):
-    """The SQLAlchemy transport with a short polling interval."""
+    """The SQLAlchemy transport with a short polling interval and tuned SQLite connections."""
 
+    Channel = Channel
     polling_interval = POLLING_INTERVAL

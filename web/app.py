@@ -28,8 +28,9 @@ DASHBOARD_MODULE = "web.dashboard"
 def create_app(settings: Settings | None = None, *, celery: Any = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the web app. ``celery`` replaces the task sender (tests); ``config`` updates Flask's config."""
     from web.api import build_api
+    from web.api.endpoints import close_request_session
     from web.api.openapi import build_openapi
-    from web.db import Database, close_request_session
+    from web.db import Database
 
     settings = settings or load_settings()
     app = Flask("web")

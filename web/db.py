@@ -1,10 +1,9 @@
-"""Database glue shared by the web process, the worker and the service commands.
+"""Database glue shared by the web process, the worker and the service commands (no Flask here).
 
 One :class:`Database` per process, built from the settings at start-up (never at import): the
 engine, a session factory for the services that commit in steps (checks, scans), and
 :meth:`Database.migrate`. Flask requests get one session each through
-:func:`request_session`, closed when the request ends (the flaskr ``get_db``/``close_db``
-shape); the view commits.
+:func:`web.api.endpoints.request_session`, closed when the request ends.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from compliance.storage.db import SessionFactory
-
-_G_SESSION = "compliance_session"
 
 
 @dataclass
@@ -78,23 +75,3 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections (after a fork, or at exit)."""
         self.engine.dispose()
-
-
-def request_session(database: Database) -> Session:
-    """The current Flask request's session, opened on first use."""
-    from flask import g
-
-    session: Session | None = g.get(_G_SESSION)
-    if session is None:
-        session = database.session()
-        setattr(g, _G_SESSION, session)
-    return session
-
-
-def close_request_session(_exc: Any = None) -> None:
-    """Teardown: close the request's session."""
-    from flask import g
-
-    session: Session | None = g.pop(_G_SESSION, None)
-    if session is not None:
-        session.close()  # rolls back whatever the view did not commit

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from compliance.settings import Settings
 
 EXT = "compliance"
+_G_SESSION = "compliance_session"
 MAX_ERRORS_SHOWN = 20
 
 
@@ -154,8 +155,6 @@ class Api:
 
 def _wrap(op: Operation) -> Callable[..., Response]:
     def view(**params: Any) -> Response:
-        from web.db import request_session
-
         found = services()
         session = request_session(found.database)
         principal = authenticate(session, op.role)
@@ -184,6 +183,26 @@ def _wrap(op: Operation) -> Callable[..., Response]:
     view.__name__ = op.name
     view.__doc__ = op.summary
     return view
+
+
+def request_session(database: Any) -> Any:
+    """The current request's session, opened on first use (the flaskr ``get_db`` shape)."""
+    from flask import g
+
+    session = g.get(_G_SESSION)
+    if session is None:
+        session = database.session()
+        setattr(g, _G_SESSION, session)
+    return session
+
+
+def close_request_session(_exc: Any = None) -> None:
+    """Teardown: close the request's session, rolling back whatever the view did not commit."""
+    from flask import g
+
+    session = g.pop(_G_SESSION, None)
+    if session is not None:
+        session.close()
 
 
 def authenticate(session: Any, needed: str) -> Principal:

@@ -135,10 +135,11 @@ def list_models(
     )
     needs_compute = bool(filters.band) or filters.sort in ("compute", "-compute", "distance")
     if not needs_compute:
-        order: list[Any] = {
+        orders: dict[str, list[Any]] = {
             "-seen": [col(ModelRow.last_seen).desc(), col(ModelRow.id)],
             "verdict": [col(CheckRow.outcome), col(ModelRow.id)],
-        }.get(filters.sort, [col(ModelRow.id)])
+        }
+        order = orders.get(filters.sort, [col(ModelRow.id)])
         total = session.exec(select(sa.func.count()).select_from(base.subquery())).one()
         rows = session.exec(base.order_by(*order).offset(offset).limit(limit)).all()
         return Page(_entries(session, rows, index, values), int(total), filters.page, filters.per_page)

@@ -1,0 +1,260 @@
+"""The dashboard in a real browser: log in, submit a model, watch it finish, read a finding,
+add a waiver, see the verdict change, run a scan — against the real server, worker and hub.
+
+Screenshots of the main pages are taken along the way; with ``UPDATE_SCREENSHOTS=1`` they are
+written to docs/screenshots/ for the README (otherwise to the test's temporary directory).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.dashboard.e2e import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, Stack, start_browser, start_stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
+
+MODEL = "demo-labs/Llama-3.1-8B-support-agent"
+WAIVED_RULE = "org.release.review_large"  # compute interval [5.2e23, 1.03e24] spans its 1e24
+WAIT = 90  # seconds for a check or a scan to finish
+SCREENSHOT_LIMIT = 400_000  # bytes per picture; the set stays well under 2 MB
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, hub_server: Any) -> Iterator[Stack]:
+    """Server and worker on a fresh data directory, reaching the session's hub."""
+    running = start_stack(tmp_path_factory.mktemp("e2e"), hub_server.url)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module."""
+    driver = start_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = REPO / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
+class Page:
+    """Small helpers over the Selenium driver."""
+
+    def __init__(self, driver: Any, stack: Stack, shots: Path) -> None:
+        self.d = driver
+        self.stack = stack
+        self.shots = shots
+
+    def go(self, path: str) -> None:
+        self.d.get(self.stack.url + path)
+        self.no_console_errors()
+
+    def css(self, selector: str) -> Any:
+        from selenium.webdriver.common.by import By
+
+        return self.d.find_element(By.CSS_SELECTOR, selector)
+
+    def all(self, selector: str) -> list[Any]:
+        from selenium.webdriver.common.by import By
+
+        return list(self.d.find_elements(By.CSS_SELECTOR, selector))
+
+    def wait_for(self, selector: str, seconds: float = WAIT) -> Any:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        try:
+            return WebDriverWait(self.d, seconds, poll_frequency=0.2).until(
+                ec.presence_of_element_located((By.CSS_SELECTOR, selector))
+            )
+        except Exception:
+            pytest.fail(f"{selector!r} did not appear on {self.d.current_url}\n{self.stack.logs()}")
+
+    def wait_until(self, condition: Any, what: str, seconds: float = WAIT) -> None:
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # While the page changes, an element found a moment ago can go stale: try again.
+        ignored = (NoSuchElementException, StaleElementReferenceException)
+        try:
+            WebDriverWait(self.d, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(lambda d: condition())
+        except Exception:
+            self.d.save_screenshot(str(self.shots / "failure.png"))
+            page = self.d.find_element("css selector", "body").text[:3000]
+            pytest.fail(f"{what} did not happen on {self.d.current_url}\n{page}\n{self.stack.logs()}")
+
+    def fill(self, field_id: str, text: str) -> None:
+        element = self.css(f"#{field_id}")
+        element.clear()
+        element.send_keys(text)
+
+    def choose(self, field_id: str, value: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.css(f"#{field_id}")).select_by_value(value)
+
+    def tick(self, name: str, value: str) -> None:
+        box = self.css(f'input[name="{name}"][value="{value}"]')
+        if not box.is_selected():
+            box.click()
+
+    def submit(self, form_selector: str = "main form.grid-form") -> None:
+        self.css(f"{form_selector} button[type=submit]").click()
+
+    def text(self) -> str:
+        return str(self.css("main").text)
+
+    def screenshot(self, name: str, at: str | None = None) -> None:
+        path = self.shots / f"{name}.png"
+        self.d.execute_script(
+            "document.activeElement && document.activeElement.blur();"
+            "var el = arguments[0] && document.querySelector(arguments[0]);"
+            "if (el) { el.scrollIntoView(); window.scrollBy(0, -12); } else { window.scrollTo(0, 0); }",
+            at,
+        )
+        self.d.save_screenshot(str(path))
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG"), name
+        assert len(data) < SCREENSHOT_LIMIT, f"{name}.png is {len(data)} bytes"
+
+    def no_console_errors(self) -> None:
+        """No script error and no Content-Security-Policy violation on the page."""
+        entries = self.d.get_log("browser")
+        bad = [e["message"] for e in entries if e.get("level") == "SEVERE" or "Content Security Policy" in e["message"]]
+        assert not bad, bad
+
+
+def test_dashboard_end_to_end(stack: Stack, browser: Any, shots: Path) -> None:
+    """The whole journey of a compliance officer, in one browser session."""
+    page = Page(browser, stack, shots)
+
+    # Log in: an anonymous visit lands on the login page.
+    page.go("/")
+    assert "/login" in browser.current_url
+    page.fill("email", ADMIN_EMAIL)
+    page.fill("password", ADMIN_PASSWORD)
+    page.submit("main form")
+    page.wait_until(lambda: "/login" not in browser.current_url, "the login")
+    assert "Exposure overview" in page.text()
+
+    # Submit a model through the form.
+    page.go("/checks/new")
+    page.fill("model_id", MODEL)
+    page.tick("markets", "EU")
+    page.choose("open_weights", "yes")
+    page.screenshot("check-form")
+    page.submit()
+
+    # Watch it finish: the progress page polls and turns into the result.
+    page.wait_until(lambda: "/checks/new" not in browser.current_url, "the check to be queued")
+    page.wait_for("#verdict-h")
+    first_check = browser.current_url.rsplit("/", 1)[-1]
+    verdict = page.css("#verdict-h").text
+    assert verdict == "Verdict: Inconclusive", verdict
+    page.no_console_errors()
+    page.screenshot("result")
+
+    # Read a finding: the numbers compared, the threshold, the comparator, the citation.
+    finding = page.css(f'[id="finding-{WAIVED_RULE}"]')
+    text = finding.text
+    assert "Uncertain" in text and WAIVED_RULE in text
+    assert "training compute" in text and "1e24" in text and ">" in text
+    assert finding.find_element("css selector", ".cite a").get_attribute("href").startswith("https://")
+    assert page.css(".chart svg").get_attribute("role") == "img"
+    page.screenshot("result-chart", at="#compute-h")
+
+    # The reports are one click away.
+    for label in ("JSON report", "SARIF", "Markdown"):
+        assert page.d.find_element("link text", label).get_attribute("href")
+
+    # Add a waiver from the finding's link (rule and model prefilled).
+    finding.find_element("link text", "Add a waiver for this finding").click()
+    page.wait_for("#reason")
+    assert page.css("#rule_id").get_attribute("value") == WAIVED_RULE
+    assert page.css("#model_pattern").get_attribute("value") == MODEL
+    page.fill("model_pattern", "demo-labs/*")
+    page.fill("reason", "Release board signed off on 2026-11-02 (ticket REL-142).")
+    page.fill("owner", "ml-platform@example.com")
+    expires = (date.today() + timedelta(days=90)).isoformat()
+    browser.execute_script("document.getElementById('expires').value = arguments[0];", expires)
+    page.submit()
+    page.wait_until(lambda: "demo-labs/*" in page.css("table.list").text, "the waiver to be listed")
+    assert WAIVED_RULE in page.text()
+    page.screenshot("waivers")
+
+    # See the verdict change: the same check again now passes, the finding marked waived.
+    page.go(f"/checks/{first_check}")
+    page.css("form.inline button").click()
+    page.wait_until(lambda: first_check not in browser.current_url, "the second check to be queued")
+    page.wait_for("#verdict-h")
+    second_check = browser.current_url.rsplit("/", 1)[-1]
+    assert second_check != first_check
+    assert page.css("#verdict-h").text == "Verdict: Pass"
+    assert "Waived" in page.css(f'[id="finding-{WAIVED_RULE}"]').text
+
+    # The model page compares the two checks: one finding's waiver changed, the law did not.
+    page.go(f"/models/{MODEL}?a={first_check}&b={second_check}")
+    diff = page.css(".diff").text
+    assert "Findings (1 changed)" in diff and WAIVED_RULE in diff
+    page.screenshot("model-diff")
+
+    # Run a scan: add a target for the organisation, scan it now, watch the progress.
+    page.go("/scans")
+    page.css("details summary").click()
+    page.fill("name", "Demo Labs")
+    page.choose("kind", "author")
+    page.fill("value", "demo-labs")
+    page.tick("markets", "EU")
+    page.submit()
+    page.wait_until(lambda: "Demo Labs" in page.css("table.list").text, "the target to be listed")
+    page.all("td.buttons button")[0].click()
+    page.wait_until(lambda: re.search(r"/scans/\d+$", browser.current_url), "the scan page to open")
+    assert re.match(r"Scan #\d+", page.css("h1").text)
+    page.wait_until(lambda: page.css('[data-field="status"]').text in ("done", "failed"), "the scan to finish")
+    assert page.css('[data-field="status"]').text == "done", stack.logs()
+    assert "new model" in page.text()
+    page.screenshot("scan")
+
+    # The registry now lists the organisation's models, filterable.
+    page.go("/models?org=demo-labs")
+    rows = page.all("table.list tbody tr")
+    assert len(rows) >= 3 and MODEL in page.text()
+    page.screenshot("models")
+
+    page.go("/")
+    assert "Models by training-compute band" in page.text()
+    page.screenshot("overview")
+    page.go(f"/checks/{first_check}/print")
+    page.screenshot("print")
+    page.go("/rules")
+    assert "Condition in words" in page.text()
+    page.screenshot("rules")
+    page.go("/hardware")
+    page.screenshot("hardware")
+
+    # Log out: the session ends, pages ask for a login again.
+    page.go("/")
+    page.css("form.who button").click()
+    page.wait_until(lambda: "/login" in browser.current_url, "the logout")
+    page.go("/models")
+    assert "/login" in browser.current_url

@@ -258,3 +258,39 @@ def test_dashboard_end_to_end(stack: Stack, browser: Any, shots: Path) -> None:
     page.wait_until(lambda: "/login" in browser.current_url, "the logout")
     page.go("/models")
     assert "/login" in browser.current_url
+
+
+def test_hostile_model_card_is_inert_in_the_browser(stack: Stack, browser: Any, shots: Path) -> None:
+    """A card full of markup shows as text: no script runs, no handler fires, CSP reports nothing."""
+    from compliance.services.checks import run_check, submit_check
+    from compliance.settings import load_settings
+    from compliance.storage.db import session_scope
+    from tests.web.dashboard.data import HOSTILE_CARD
+    from web.db import Database
+
+    settings = load_settings(stack.env)
+    database = Database.from_settings(settings)
+    try:
+        with session_scope(database.session_factory) as session:
+            check_id = submit_check(
+                session, model_ref="acme/hostile", source="api", uploaded={"card": HOSTILE_CARD}, requested_by="e2e"
+            ).id
+        run_check(database.session_factory, check_id, settings=settings)
+    finally:
+        database.dispose()
+    page = Page(browser, stack, shots)
+    page.go("/login")
+    if "/login" in browser.current_url:
+        page.fill("email", ADMIN_EMAIL)
+        page.fill("password", ADMIN_PASSWORD)
+        page.submit("main form")
+        page.wait_until(lambda: "/login" not in browser.current_url, "the login")
+    for path in (f"/checks/{check_id}", f"/checks/{check_id}/print", "/models/acme/hostile"):
+        page.go(path)
+        for element in page.all("b, td, q, h1"):  # hovering would fire an injected handler
+            browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))", element)
+        assert browser.execute_script("return typeof window.__xss") == "undefined", path
+        assert not page.all("main img, main script"), path
+        page.no_console_errors()
+    page.go(f"/checks/{check_id}")
+    assert "<script>window.__xss = 1</script>" in page.text()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, url_for
+from sqlmodel import col, select
 
 from compliance.errors import UsageError
 from compliance.services.scans import get_scan, list_changes, list_items, list_scans, scan_progress, start_scan
 from compliance.services.schedules import list_schedules
 from compliance.services.targets import create_target, get_target, list_targets, update_target
-from compliance.storage.tables import ItemStatus, ScanStatus, ScanTrigger
+from compliance.storage.tables import ItemStatus, ScanRow, ScanStatus, ScanTrigger
 from web.dashboard.auth import current_user, requires
 from web.dashboard.blueprint import arg, arg_page, bp, not_found_unless
 from web.dashboard.forms import ActionForm, TargetForm
@@ -89,12 +90,19 @@ def scan_now(target_id: int) -> Any:
     user = current_user()
     assert user is not None
     session = db()
+    unfinished = set(
+        session.exec(
+            select(ScanRow.id).where(
+                col(ScanRow.target_id) == target_id, col(ScanRow.status).in_([ScanStatus.QUEUED, ScanStatus.RUNNING])
+            )
+        ).all()
+    )
     try:
         scan = start_scan(session, target_id=target_id, trigger=ScanTrigger.DASHBOARD.value, requested_by=user.email)
     except UsageError as exc:
         session.rollback()
         abort(400, exc.one_line())
-    if scan.status == ScanStatus.QUEUED and scan.started_at is None:
+    if scan.id not in unfinished:  # a second click shows the scan already under way, queues nothing more
         queue_after_commit(session, "scan", scan.id, SCAN_QUEUE)
     session.commit()
     return redirect(url_for("dashboard.scan", scan_id=scan.id))

@@ -9,6 +9,7 @@ a threshold is flagged, since the rules then answer "uncertain".
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -135,6 +136,12 @@ def threshold_values(found: Sequence[Regime]) -> list[float]:
 
 def bands(values: Sequence[float]) -> list[Band]:
     """The bands the thresholds cut the axis into, lowest first, then ``unknown``."""
+    return list(_bands(tuple(values)))
+
+
+@functools.lru_cache(maxsize=32)
+def _bands(values: tuple[float, ...]) -> tuple[Band, ...]:
+    # Every row of the models table asks; the answer depends only on the rule sets.
     out: list[Band] = []
     edges: list[float | None] = [None, *values, None]
     for low, high in itertools.pairwise(edges):
@@ -149,7 +156,7 @@ def bands(values: Sequence[float]) -> list[Band]:
             out.append(Band(f"{format_number(low)}-{format_number(high)}",
                             f"{format_number(low)} to {format_number(high)} FLOP", low, high))  # fmt: skip
     out.append(UNKNOWN_BAND)
-    return out
+    return tuple(out)
 
 
 UNKNOWN_BAND = Band("unknown", "compute unknown", None, None)
@@ -157,7 +164,7 @@ UNKNOWN_BAND = Band("unknown", "compute unknown", None, None)
 
 def position(compute: Compute, values: Sequence[float]) -> Position:
     """Band, next threshold and distance of ``compute`` on the axis cut at ``values``."""
-    all_bands = bands(values)
+    all_bands = _bands(tuple(values))
     point = compute.point
     if point is None or point <= 0:
         return Position(UNKNOWN_BAND, None, None)

@@ -18,8 +18,7 @@ RUN_CHECK_TASK = "compliance.checks.run"
 RUN_SCAN_TASK = "compliance.scans.run"
 TICK_TASK = "compliance.schedules.tick"
 # Two runners share one scan: each claims items with a conditional update, so they split the
-# work between two worker slots without doing any model twice (each also reads the listing,
-# which costs one request per page of 1,000 models).
+# work between two worker slots without doing any model twice; only the lead reads the listing.
 SCAN_RUNNERS = 2
 SCHEDULED_TASKS = frozenset({SCAN_TARGET_TASK, REEVALUATE_TASK, EXPIRE_WAIVERS_TASK})
 
@@ -30,9 +29,11 @@ def send_check(app: Celery, check_id: str, queue: str | None) -> None:
 
 
 def send_scan(app: Celery, scan_id: int, *, runners: int = SCAN_RUNNERS) -> None:
-    """Queue ``runners`` runners of a stored scan on the scan queue."""
-    for _ in range(max(1, runners)):
-        app.send_task(RUN_SCAN_TASK, args=[scan_id], queue=SCAN_QUEUE)
+    """Queue ``runners`` runners of a stored scan on the scan queue: one lead, which lists the
+    target on the hub, and followers, which replay its listing from the database."""
+    app.send_task(RUN_SCAN_TASK, args=[scan_id], queue=SCAN_QUEUE)
+    for _ in range(max(1, runners) - 1):
+        app.send_task(RUN_SCAN_TASK, args=[scan_id], kwargs={"follow": True}, queue=SCAN_QUEUE)
 
 
 def send_scheduled(app: Celery, task: str, target_id: int | None) -> None:

@@ -18,6 +18,9 @@ and 404 :class:`~compliance.errors.ModelNotFound` (both fail the scan: retrying 
 A model of a ``models`` target that does not exist is yielded without a sha, so its item
 fails with the inspection's own "not found" message and the scan goes on. The token is only
 ever sent to the configured endpoint: a ``next`` link to another host is refused.
+
+:class:`FollowLister` serves a scan's extra runners: they replay the lead runner's listing
+from the database instead of asking the hub again.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from compliance.settings import Settings
 
 FIELDS = ("sha", "lastModified", "gated", "private", "author")
 MAX_PAGE_BYTES = 64 * 1024 * 1024
+FOLLOW_STALE_SECONDS = 120.0  # a follower waits this long for a silent lead before giving up
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
@@ -166,3 +170,58 @@ def _date(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
+
+
+class LeadGone(HubError):
+    """The runner that lists the scan stopped before the listing finished (a follower gives up)."""
+
+
+@dataclass(slots=True)
+class FollowLister:
+    """A lister for a scan's extra runners: it replays what the lead runner listed, with no hub request.
+
+    Every runner of a scan would otherwise read the whole listing from the hub itself. A
+    follower yields the scan's items in the order the lead stored them, waits for more while the
+    lead is still listing, and ends once the lead marked the listing finished. If the scan's
+    heartbeat goes stale first (no runner claimed or finished an item for
+    :data:`FOLLOW_STALE_SECONDS`), it raises :class:`LeadGone`: its task ends, and the
+    stale-scan recovery sends a new lead.
+    """
+
+    session_factory: Any
+    scan_id: int
+    poll: float = 0.2
+    stale_after: float | None = None  # default FOLLOW_STALE_SECONDS
+
+    def __call__(self, target: TargetSpec) -> Iterator[ListedModel]:
+        """Yield the lead's listing as it grows."""
+        import time
+
+        from sqlmodel import col, select
+
+        from compliance.storage.db import session_scope
+        from compliance.storage.tables import ScanItemRow, ScanRow, utcnow
+
+        after = 0
+        while True:
+            with session_scope(self.session_factory) as session:
+                scan = session.get(ScanRow, self.scan_id)
+                listed = scan is not None and scan.listed_at is not None
+                beat = scan.heartbeat_at if scan is not None else None
+                rows = session.exec(
+                    select(ScanItemRow.id, ScanItemRow.model_id, ScanItemRow.sha, ScanItemRow.last_modified)
+                    .where(col(ScanItemRow.scan_id) == self.scan_id, col(ScanItemRow.id) > after)
+                    .order_by(col(ScanItemRow.id))
+                    .limit(1000)
+                ).all()
+            for item_id, model_id, sha, modified in rows:
+                after = max(after, item_id or 0)
+                yield ListedModel(model_id=model_id, sha=sha, last_modified=modified)
+            if rows:
+                continue
+            if listed:
+                return
+            limit = FOLLOW_STALE_SECONDS if self.stale_after is None else self.stale_after
+            if beat is None or (utcnow() - beat).total_seconds() > limit:
+                raise LeadGone(f"scan {self.scan_id}: the listing runner stopped", source="scan")
+            time.sleep(self.poll)

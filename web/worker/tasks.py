@@ -112,20 +112,18 @@ def _record_exit_code(session_factory: SessionFactory, check_id: str, code: int)
 
 
 @shared_task(bind=True, name=RUN_SCAN_TASK, time_limit=SCAN_TIME_LIMIT, soft_time_limit=None)
-def run_scan_task(self: Task, scan_id: int) -> str | None:
-    """Run (or resume) one scan; several runners may share it."""
+def run_scan_task(self: Task, scan_id: int, follow: bool = False) -> str | None:
+    """Run (or resume) one scan; several runners may share it. A follower lists nothing itself."""
     from compliance.services.scans import run_scan
-    from web.worker.listing import HubLister
+    from web.worker.listing import FollowLister, HubLister, LeadGone
 
     rt = runtime(self.app)
+    factory = rt.database.session_factory
+    lister: Any = FollowLister(factory, scan_id) if follow else HubLister.from_settings(rt.settings)
     try:
-        scan = run_scan(
-            rt.database.session_factory,
-            scan_id,
-            settings=rt.settings,
-            lister=HubLister.from_settings(rt.settings),
-            rulebook=rt.book(),
-        )
+        scan = run_scan(factory, scan_id, settings=rt.settings, lister=lister, rulebook=rt.book())
+    except LeadGone:
+        return "lead gone"  # the stale-scan recovery sends a new lead
     except HubError as exc:
         if self.request.retries >= SCAN_RETRIES:
             log.warning("scan %s: giving up this runner after %d retries: %s", scan_id, SCAN_RETRIES, exc)

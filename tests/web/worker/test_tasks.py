@@ -142,3 +142,48 @@ def test_waivers_expire(worker_app: Any, factory: Any) -> None:
     with session_scope(factory) as session:
         waiver = session.get(WaiverRow, row_id)
         assert waiver is not None and waiver.expired_at is not None
+
+
+def test_a_follower_replays_the_leads_listing_without_hub_requests(worker_app: Any, factory: Any, hub: Any) -> None:
+    import threading
+
+    from compliance.services.scans import start_scan
+    from compliance.services.targets import create_target
+    from web.worker.tasks import run_scan_task
+
+    with session_scope(factory) as session:
+        target = create_target(session, kind="search", value="llama", actor="t", schedule=False)
+        assert target.id is not None
+        scan_id = start_scan(session, target_id=target.id, trigger="api").id
+    hub.configure(page_size=2)
+    hub.clear_log()
+    results: list[Any] = []
+    follower = threading.Thread(target=lambda: results.append(run_scan_task(scan_id, follow=True)))
+    follower.start()
+    assert run_scan_task(scan_id) == "done"
+    follower.join(timeout=60)
+    assert results == ["done"]
+    with session_scope(factory) as session:
+        scan = session.get(ScanRow, scan_id)
+        assert scan is not None and scan.status == "done" and scan.total == scan.done > 2
+    pages = hub.log(path="/api/models", method="GET")
+    listing = [e for e in pages if e["path"] == "/api/models"]
+    assert len(listing) == -(-scan.total // 2)  # the lead's pages only, once
+    assert _count(factory, CheckRow, col(CheckRow.source) == "scan") == scan.total
+
+
+def test_a_follower_whose_lead_died_gives_up(worker_app: Any, factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compliance.services.scans import start_scan
+    from compliance.services.targets import create_target
+    from web.worker import listing
+    from web.worker.tasks import run_scan_task
+
+    monkeypatch.setattr(listing, "FOLLOW_STALE_SECONDS", 0.5)
+    with session_scope(factory) as session:
+        target = create_target(session, kind="author", value="acme", actor="t", schedule=False)
+        assert target.id is not None
+        scan_id = start_scan(session, target_id=target.id, trigger="api").id
+    assert run_scan_task(scan_id, follow=True) == "lead gone"
+    with session_scope(factory) as session:
+        scan = session.get(ScanRow, scan_id)
+        assert scan is not None and scan.status == "running" and scan.listed_at is None

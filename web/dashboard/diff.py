@@ -58,8 +58,20 @@ class CheckDiff:
 
     @property
     def reasons(self) -> list[str]:
-        """The flags that are set, in words."""
-        return [FLAG_WORDS[k] for k, v in self.flags.items() if v and k in FLAG_WORDS]
+        """The flags that are set, in words, plus waivers that began or ended between the two checks."""
+        out = [FLAG_WORDS[k] for k, v in self.flags.items() if v and k in FLAG_WORDS]
+        waived = sum(1 for f in self.findings if f.waived_after and not f.waived_before)
+        unwaived = sum(1 for f in self.findings if f.waived_before and not f.waived_after)
+        if waived:
+            out.append(f"a waiver now covers {waived} finding{'s' if waived > 1 else ''}")
+        if unwaived:
+            out.append(f"a waiver no longer covers {unwaived} finding{'s' if unwaived > 1 else ''}")
+        return out
+
+    @property
+    def model_or_law_changed(self) -> bool:
+        """Whether the model, the options, the law or the estimator differ (not only waivers)."""
+        return any(self.flags.values())
 
 
 def _fact_key(fact: Mapping[str, Any] | None) -> tuple[Any, ...]:

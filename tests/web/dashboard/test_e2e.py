@@ -216,6 +216,7 @@ def test_dashboard_end_to_end(stack: Stack, browser: Any, shots: Path) -> None:
     page.go(f"/models/{MODEL}?a={first_check}&b={second_check}")
     diff = page.css(".diff").text
     assert "Findings (1 changed)" in diff and WAIVED_RULE in diff
+    assert "a waiver now covers 1 finding" in diff and "The model and the law are the same." in diff
     page.screenshot("model-diff")
 
     # Run a scan: add a target for the organisation, scan it now, watch the progress.

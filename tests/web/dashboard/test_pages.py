@@ -112,3 +112,19 @@ def test_every_page_is_light(app: Flask, client_as: Callable[[str], FlaskClient]
         response = client.get(path)
         assert response.status_code == 200, path
         assert len(response.data) + assets < PAGE_WEIGHT_LIMIT, (path, len(response.data))
+
+
+def test_every_control_has_a_label_and_every_page_one_h1(app: Flask, client_as: Callable[[str], FlaskClient]) -> None:
+    check_id = stored_check(app, "acme/model-a")
+    client = client_as("admin")
+    for path in ("/", "/checks", "/checks/new", "/models", "/models/acme/model-a", "/scans", "/rules", "/hardware",
+                 "/waivers", "/audit", "/tokens", f"/checks/{check_id}", "/scans"):  # fmt: skip
+        html = client.get(path).get_data(as_text=True)
+        assert html.count("<h1") == 1, path
+        assert '<html lang="en">' in html and 'href="#main"' in html, path
+        labels = set(re.findall(r'<label for="([^"]+)"', html))
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+            if 'type="hidden"' in tag or 'type="submit"' in tag:
+                continue
+            control = re.search(r'\bid="([^"]+)"', tag)
+            assert (control and control.group(1) in labels) or "aria-label=" in tag, (path, tag)

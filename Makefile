@@ -4,9 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SHARED ?= ../shared
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck bench clean
+.PHONY: help install run test lint typecheck bench clean e2e-deps
 
 help: ## Show the available commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,7 +32,12 @@ lint: $(STAMP) ## ruff and the import contracts
 typecheck: $(STAMP) ## mypy over compliance and web
 	$(BIN)/mypy
 
-test: lint typecheck ## Lint, type-check and run the whole test suite
+e2e-deps: ## Debian's Chromium and ChromeDriver for the browser tests (installed when missing)
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  echo "installing chromium and chromium-driver (Debian packages)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+test: lint typecheck e2e-deps ## Lint, type-check and run the whole test suite
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) ## Accuracy, speed and memory benchmarks (reads $(SHARED)/bench when present)

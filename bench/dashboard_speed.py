@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -151,9 +152,11 @@ def main(args: Any) -> None:
         app = create_app(settings, celery=_NoQueue(), config={"TESTING": True})
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
-        token = page.split('name="csrf_token" type="hidden" value="', 1)[-1].split('"', 1)[0]
-        if 'value="' in token or not token:
-            token = page.split('value="', 1)[1].split('"', 1)[0]
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
+        assert found, "no CSRF token on the login page"
+        token = found.group(1)
         answer = client.post("/login", data={"email": "bench@example.com", "password": PASSWORD, "csrf_token": token})
         assert answer.status_code == 302, "bench login failed"
         rng = random.Random(11)
@@ -174,11 +177,9 @@ def main(args: Any) -> None:
             assets += len(response.data)
             response.close()
         print(f"   page weight (HTML + {assets / 1000:.1f} kB CSS and JS; gzip in brackets; aim < 200 kB):")
-        for path in ("/", "/models", f"/models/{latest[0].replace('c49', '')}", f"/checks/{latest[0]}",
-                     f"/checks/{latest[0]}/print", "/checks", "/checks/new", "/scans", "/rules", "/hardware",
-                     "/waivers", "/audit", "/tokens"):  # fmt: skip
-            if path.startswith("/models/"):
-                path = "/models/org00/model-00000"
+        pages = ["/", "/models", "/models/org00/model-00000", f"/checks/{latest[0]}", f"/checks/{latest[0]}/print",
+                 "/checks", "/checks/new", "/scans", "/rules", "/hardware", "/waivers", "/audit", "/tokens"]  # fmt: skip
+        for path in pages:
             body = client.get(path).data
             total = len(body) + assets
             print(f"     {path:<40} {total / 1000:6.1f} kB  ({len(gzip.compress(body)) / 1000:5.1f} kB HTML gzipped)"

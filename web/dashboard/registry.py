@@ -9,6 +9,7 @@ a finished check's facts never change, so the cache needs no invalidation, and a
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from compliance.services.paging import Page, page_bounds
 from compliance.storage.tables import CheckDataRow, CheckRow, FindingRow, ModelRow
-from web.dashboard.thresholds import COMPUTE_FACT, Compute, Position, position
+from web.dashboard.thresholds import COMPUTE_FACT, Compute, Position, bands, position
 
 SORTS = {
     "model": "model id",
@@ -143,17 +144,40 @@ def list_models(
         total = session.exec(select(sa.func.count()).select_from(base.subquery())).one()
         rows = session.exec(base.order_by(*order).offset(offset).limit(limit)).all()
         return Page(_entries(session, rows, index, values), int(total), filters.page, filters.per_page)
+    # Band and distance for every matching model, but entries (and their objects) for one page only:
+    # the registry can hold thousands of models and this path runs per request.
     rows = session.exec(base.order_by(col(ModelRow.id))).all()
-    entries = _entries(session, rows, index, values)
+    computes = index.get_many(session, [r[3] for r in rows if r[3]])
+    cut = sorted(values)
+    keyed = [(row, computes.get(row[3], UNKNOWN) if row[3] else UNKNOWN) for row in rows]
     if filters.band:
-        entries = [e for e in entries if e.position.band.key == filters.band]
+        keyed = [(row, c) for row, c in keyed if band_key(c.point, cut) == filters.band]
     if filters.sort in ("compute", "-compute"):
-        known = [e for e in entries if e.compute.point is not None]
-        known.sort(key=lambda e: e.compute.point or 0.0, reverse=filters.sort == "-compute")
-        entries = known + [e for e in entries if e.compute.point is None]
+        known = [item for item in keyed if item[1].point is not None]
+        known.sort(key=lambda item: item[1].point or 0.0, reverse=filters.sort == "-compute")
+        keyed = known + [item for item in keyed if item[1].point is None]
     elif filters.sort == "distance":
-        entries.sort(key=lambda e: (e.position.factor is None, e.position.factor or 0.0, e.id))
-    return Page(entries[offset : offset + limit], len(entries), filters.page, filters.per_page)
+        keyed.sort(key=lambda item: _distance_key(item[1].point, cut, item[0][0]))
+    chosen = keyed[offset : offset + limit]
+    entries = [ModelEntry(r[0], r[1], r[2], r[3], r[4], c, position(c, cut)) for r, c in chosen]
+    return Page(entries, len(keyed), filters.page, filters.per_page)
+
+
+UNKNOWN = Compute(None, None, None)
+
+
+def band_key(point: float | None, cut: Sequence[float]) -> str:
+    """The key of the band ``point`` falls in (``cut`` ascending), as :func:`position` decides it."""
+    if point is None or point <= 0:
+        return "unknown"
+    return bands(cut)[bisect.bisect_left(cut, point)].key
+
+
+def _distance_key(point: float | None, cut: Sequence[float], model_id: str) -> tuple[bool, float, str]:
+    if point is None or point <= 0:
+        return (True, 0.0, model_id)
+    at = bisect.bisect_left(cut, point)
+    return (at >= len(cut), cut[at] / point if at < len(cut) else 0.0, model_id)
 
 
 def _entries(session: Session, rows: Sequence[Any], index: ComputeIndex, values: Sequence[float]) -> list[ModelEntry]:

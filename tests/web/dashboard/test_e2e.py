@@ -63,6 +63,7 @@ class Page:
         self.d = driver
         self.stack = stack
         self.shots = shots
+        self.failures = stack.workdir  # beside the server and worker logs, never in docs/
 
     def go(self, path: str) -> None:
         self.d.get(self.stack.url + path)
@@ -99,9 +100,26 @@ class Page:
         try:
             WebDriverWait(self.d, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(lambda d: condition())
         except Exception:
-            self.d.save_screenshot(str(self.shots / "failure.png"))
+            self.d.save_screenshot(str(self.failures / "failure.png"))
             page = self.d.find_element("css selector", "body").text[:3000]
             pytest.fail(f"{what} did not happen on {self.d.current_url}\n{page}\n{self.stack.logs()}")
+
+    def click_until(self, find: Any, condition: Any, what: str) -> None:
+        """Click once the page has loaded; click again if nothing happened after a while.
+
+        Every button these tests press twice is idempotent (a second "Scan now" shows the
+        scan already under way), so a retry cannot change the outcome, only rescue a click
+        that a page still settling swallowed.
+        """
+        for attempt in range(3):
+            self.wait_until(lambda: self.d.execute_script("return document.readyState") == "complete", "the load")
+            find().click()
+            try:
+                self.wait_until(condition, what, seconds=10 if attempt < 2 else WAIT)
+                return
+            except pytest.fail.Exception:
+                if attempt == 2:
+                    raise
 
     def fill(self, field_id: str, text: str) -> None:
         element = self.css(f"#{field_id}")
@@ -234,8 +252,8 @@ def test_dashboard_end_to_end(stack: Stack, browser: Any, shots: Path) -> None:
     page.tick("markets", "EU")
     page.submit()
     page.wait_until(lambda: "Demo Labs" in page.css("table.list").text, "the target to be listed")
-    page.all("td.buttons button")[0].click()
-    page.wait_until(lambda: re.search(r"/scans/\d+$", browser.current_url), "the scan page to open")
+    page.click_until(lambda: page.all("td.buttons button")[0], lambda: re.search(r"/scans/\d+$", browser.current_url),
+                     "the scan page to open")  # fmt: skip
     assert re.match(r"Scan #\d+", page.css("h1").text)
     page.wait_until(lambda: page.css('[data-field="status"]').text in ("done", "failed"), "the scan to finish")
     assert page.css('[data-field="status"]').text == "done", stack.logs()

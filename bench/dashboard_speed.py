@@ -177,8 +177,9 @@ def main(args: Any) -> None:
             assets += len(response.data)
             response.close()
         print(f"   page weight (HTML + {assets / 1000:.1f} kB CSS and JS; gzip in brackets; aim < 200 kB):")
-        pages = ["/", "/models", "/models/org00/model-00000", f"/checks/{latest[0]}", f"/checks/{latest[0]}/print",
-                 "/checks", "/checks/new", "/scans", "/rules", "/hardware", "/waivers", "/audit", "/tokens"]  # fmt: skip
+        result = f"/checks/{latest[0]}"
+        pages = ["/", "/models", "/models/org00/model-00000", result, result + "/print", "/checks", "/checks/new",
+                 "/scans", "/rules", "/hardware", "/waivers", "/audit", "/tokens"]  # fmt: skip
         for path in pages:
             body = client.get(path).data
             total = len(body) + assets

@@ -104,12 +104,17 @@ def beat(argv: list[str]) -> int:
     """``compliance beat``: the ticker that starts due schedules (the schedules are rows, not code)."""
     p = _parser("beat", "Run Celery beat: it sends the tick that starts whatever the schedules table says is due.")
     p.add_argument("--loglevel", default="INFO")
+    p.add_argument("--tick", type=float, default=None, metavar="SECONDS", help="seconds between ticks (default 30)")
     ns = p.parse_args(argv)
-    from web.worker.celery_app import create_celery
+    if ns.tick is not None and not 0.5 <= ns.tick <= 3600:
+        raise UsageError("--tick must be between 0.5 and 3600 seconds")
+    from web.worker.celery_app import TICK_ENTRY, create_celery
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_celery(settings)
+    if ns.tick is not None:
+        app.conf.beat_schedule[TICK_ENTRY]["schedule"] = ns.tick
     state = settings.data_dir / "celerybeat-schedule"
     app.start(["beat", "--loglevel", ns.loglevel, "--schedule", str(state)])
     return 0

@@ -34,6 +34,7 @@ SCAN_QUEUE = "scan"
 CHECK_TIME_LIMIT = 300  # seconds; a check reads kilobytes, so this only stops a stuck worker
 SCAN_TIME_LIMIT = 24 * 3600  # one runner of one scan; a resumed scan starts a new budget
 TICK_SECONDS = 30.0
+TICK_ENTRY = "schedules-tick"
 _SETTINGS_KEY = "compliance_settings"
 
 
@@ -95,7 +96,7 @@ def create_celery(settings: Settings, *, register_tasks: bool = True) -> Celery:
         beat_schedule={
             # The schedules themselves are data (the schedules table, editable through the
             # API); beat only ticks, and the tick starts whatever is due.
-            "schedules-tick": {"task": "compliance.schedules.tick", "schedule": TICK_SECONDS},
+            TICK_ENTRY: {"task": "compliance.schedules.tick", "schedule": TICK_SECONDS},
         },
         timezone="UTC",
     )

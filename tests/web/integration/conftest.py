@@ -95,18 +95,22 @@ class Stack:
 
     def start_worker(self, *args: str) -> Worker:
         """Start a worker and wait until it is consuming."""
-        log = self.workdir / f"worker-{len(self.workers)}.log"
+        return self.start("worker", "--loglevel", "INFO", *args, ready=" ready.")
+
+    def start(self, *args: str, ready: str) -> Worker:
+        """Start ``python -m web ARGS`` and wait until its log shows ``ready``."""
+        log = self.workdir / f"process-{len(self.workers)}.log"
         handle = log.open("wb")
-        cmd = [sys.executable, "-m", "web", "worker", "--loglevel", "INFO", *args]
+        cmd = [sys.executable, "-m", "web", *args]
         proc = subprocess.Popen(cmd, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
         handle.close()
         worker = Worker(proc, log)
         self.workers.append(worker)
         deadline = time.monotonic() + WORKER_START_SECONDS
-        while " ready." not in worker.text():
+        while ready not in worker.text():
             if proc.poll() is not None or time.monotonic() > deadline:
                 worker.stop()
-                pytest.fail(f"worker did not start:\n{worker.text()[-3000:]}")
+                pytest.fail(f"{args[0]} did not start:\n{worker.text()[-3000:]}")
             time.sleep(0.1)
         return worker
 

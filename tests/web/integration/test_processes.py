@@ -111,3 +111,29 @@ def test_a_scan_through_the_api_stores_every_model_once(stack: Stack) -> None:
 def test_health_answers_on_each_backend(stack: Stack) -> None:
     response = stack.app().test_client().get("/healthz")
     assert response.status_code == 200, response.get_json()
+
+
+def test_beat_starts_a_scheduled_scan(tmp_path: Path, hub_server: Any) -> None:
+    from compliance.services.targets import create_target
+    from compliance.storage.tables import ScanRow
+    from tests.web.integration.conftest import make_stack
+    from web.db import Database
+
+    stack = make_stack("beat", tmp_path, hub_server.url)
+    database = Database.from_settings(stack.settings)
+    try:
+        with session_scope(database.session_factory) as session:
+            target = create_target(session, kind="author", value="meta-llama", actor="tests")  # daily, due now
+        stack.start_worker("--queues", "ci,interactive,scan", "--concurrency", "2")
+        stack.start("beat", "--loglevel", "INFO", "--tick", "1", ready="beat: Starting")
+
+        def finished() -> Any:
+            with session_scope(database.session_factory) as session:
+                scan = session.exec(select(ScanRow).where(col(ScanRow.target_id) == target.id)).first()
+                return scan if scan is not None and scan.status == "done" else None
+
+        scan = wait_for(finished, timeout=60, what="the scheduled scan")
+        assert scan.trigger == "beat" and scan.done == scan.total >= 3
+    finally:
+        stack.stop()
+        database.dispose()

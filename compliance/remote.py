@@ -114,7 +114,8 @@ def check_remote(ns: Any, options: Any) -> dict[str, Any]:
     base = ns.server.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise UsageError(f"--server must be an http(s) URL, got {ns.server!r}")
-    token = ns.server_token or load_settings().api_token
+    # With --server, --token means the server's API token: the server holds its own hub credentials.
+    token = ns.server_token or getattr(ns, "token", None) or load_settings().api_token
     deadline = time.monotonic() + ns.timeout
     submitted = _call("POST", f"{base}/api/v1/checks", token, request_body(ns, options), timeout=30)
     check_id = submitted.get("id")

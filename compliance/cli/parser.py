@@ -58,7 +58,11 @@ def _target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exact", action="store_true", help="also count parameters with transformers (extra 'exact')")
     p.add_argument("--endpoint", metavar="URL", help="hub endpoint (default: HF_ENDPOINT or huggingface.co)")
     p.add_argument("--offline", action="store_true", default=None, help="answer from the local hub cache only")
-    p.add_argument("--token", metavar="TOKEN", help="hub token (default: COMPLIANCE_HF_TOKEN or HF_TOKEN)")
+    p.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="hub token (default: COMPLIANCE_HF_TOKEN or HF_TOKEN); with --server, the server's API token",
+    )
     p.add_argument(
         "--thorough",
         action="store_true",
@@ -128,7 +132,9 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         help="also write a report to a file (repeatable), e.g. sarif=results.sarif",
     )
     p.add_argument("--server", metavar="URL", help="submit to a compliance server instead of checking locally")
-    p.add_argument("--server-token", metavar="TOKEN", help="API token for --server")
+    p.add_argument(
+        "--server-token", metavar="TOKEN", help="API token for --server (default: --token, then COMPLIANCE_API_TOKEN)"
+    )
     p.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for --server (default 600)")
 
 

@@ -76,7 +76,8 @@ def test_remote_check_gives_the_same_report_and_exit_code(
         assert remote_code == local_code, (args, local_err, remote_err)
         assert _comparable(json.loads(remote_out)) == _comparable(json.loads(local_out)), args
     local_code, _, _ = _cli("check", "nobody/missing-model", "--endpoint", hub_server.url, env=env)
-    remote_code, _, err = _cli("check", "nobody/missing-model", "--server", url, "--server-token", token,
+    # The contract's spelling: --token is the server's token when --server is given.
+    remote_code, _, err = _cli("check", "nobody/missing-model", "--server", url, "--token", token,
                                "--timeout", "60", env=env)  # fmt: skip
     assert local_code == remote_code == 3, err
     code, _, err = _cli("check", str(model_dir), "--server", url, "--server-token", "cmp_wrong", env=env)

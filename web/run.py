@@ -69,9 +69,17 @@ def _signal_group(proc: subprocess.Popen[Any], sig: int) -> None:
         os.killpg(proc.pid, sig)
 
 
-def prepare(settings: Settings) -> str:
-    """Migrate, add the default schedules and (once) a demo target; return a new admin token."""
-    from compliance.services import targets, tokens
+DEMO_ADMIN = "admin@example.com"
+
+
+def prepare(settings: Settings) -> tuple[str, str | None]:
+    """Migrate, add the default schedules and (once) a demo target and dashboard admin.
+
+    Returns a new admin API token, and the admin's password when the account was just created.
+    """
+    import secrets
+
+    from compliance.services import targets, tokens, users
     from compliance.storage.db import session_scope
     from web.cli import ensure_defaults
     from web.db import Database
@@ -84,8 +92,12 @@ def prepare(settings: Settings) -> str:
             targets.create_target(session, kind="author", value=DEMO_AUTHOR, actor="make run", name="Demo labs")
         _, plaintext = tokens.create_token(session, name=f"make-run-{int(time.time())}", role="admin",
                                            created_by="make run")  # fmt: skip
+        password = None
+        if not users.list_users(session):
+            password = secrets.token_urlsafe(12)
+            users.create_user(session, email=DEMO_ADMIN, password=password, role="admin", created_by="make run")
     database.dispose()
-    return plaintext
+    return plaintext, password
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             env["COMPLIANCE_HF_ENDPOINT"] = hub
             settings = settings.with_overrides(hf_endpoint=hub)
-        token = prepare(settings)
+        token, password = prepare(settings)
         web = f"http://{ns.host}:{ns.port}"
         children.start("web", ["-m", "web", "serve", "--host", ns.host, "--port", str(ns.port)], env)
         children.start("worker-checks", ["-m", "web", "worker", "--queues", "ci,interactive", "--concurrency", "2",
@@ -133,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
                                         "--loglevel", "WARNING"], env)  # fmt: skip
         children.start("beat", ["-m", "web", "beat", "--loglevel", "WARNING"], env)
         print(banner(web, hub, token, settings), flush=True)
+        if password:
+            print(f"  dashboard     log in at {web}/login as {DEMO_ADMIN} with password {password}\n", flush=True)
+        else:
+            print("  dashboard     log in with an existing account (compliance users create …)\n", flush=True)
         while not stopping:
             ended = children.exited()
             if ended is not None:
@@ -158,7 +174,7 @@ compliance is running (Ctrl-C stops everything)
 
 try:
   curl -s -H 'Authorization: Bearer {token}' {web}/api/v1/scans
-  compliance check meta-llama/Llama-3.1-8B --server {web} --server-token {token}
+  compliance check meta-llama/Llama-3.1-8B --server {web} --token {token}
 """
 
 

@@ -274,9 +274,10 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
         and own.high < base.low
     ):
         # Below what the base alone cost: the card describes the modification, not the lineage.
-        modification = _as_part(own, "finetune_compute_flop")
-        modification.method = own.method
-        modification.note = "the card's figures fall below the base model's compute, so they describe the modification"
+        modification = Fact(
+            "finetune_compute_flop", own.value, own.low, own.high, own.confidence, own.method, list(own.evidence),
+            note="the card's figures fall below the base model's compute, so they describe the modification",
+        )  # fmt: skip
     parts = [p for p in (base, modification) if p is not None]
     if base is not None and modification is not None:
         total = _sum("training_compute_flop", base, modification)

@@ -59,7 +59,8 @@ SUB_CONFIGS = (
 )
 # Below this many shared hyper-parameters two configs say too little to call them alike.
 MIN_SHARED_DIMS = 3
-MAX_INDEX_ENTRIES = 20_000
+# Bounded so a worker's memory stays flat in the size of a scan; the oldest fingerprints go first.
+MAX_INDEX_ENTRIES = 4_096
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +56,9 @@ UNCOMPARED = ("adapter", "merge")
 MEMO_SECONDS = 300.0
 # Candidates for an undeclared base confirmed per model (each may cost a config.json read).
 MAX_UNDECLARED_CHECKS = 5
-MAX_MEMO = 4096
+# Bases are re-inspected within minutes of each other in a scan; a few hundred keeps the hits
+# and keeps a worker's memory flat however many models a scan covers.
+MAX_MEMO = 512
 
 
 # --- pure helpers ------------------------------------------------------------------------------
@@ -225,7 +228,8 @@ class HubSession:
     def __init__(self, *, memo_seconds: float = MEMO_SECONDS, index: FingerprintIndex | None = None) -> None:
         self.index = index or FingerprintIndex()
         self.memo_seconds = memo_seconds
-        self._memo: dict[tuple[str, ...], tuple[float, Node]] = {}
+        # Least recently used first: eviction and expiry are O(1) at the front.
+        self._memo: OrderedDict[tuple[str, ...], tuple[float, Node]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -238,19 +242,30 @@ class HubSession:
         """A node inspected less than ``memo_seconds`` ago, or None."""
         with self._lock:
             hit = self._memo.get(key)
-            if hit is None or time.monotonic() - hit[0] > self.memo_seconds:
+            if hit is None:
                 return None
+            if time.monotonic() - hit[0] > self.memo_seconds:
+                del self._memo[key]
+                return None
+            self._memo.move_to_end(key)
             return hit[1]
 
     def remember(self, key: tuple[str, ...], node: Node) -> None:
-        """Keep a complete node for reuse."""
+        """Keep a complete node for reuse (bounded: least recently used and expired nodes go first)."""
         if node.truncated:
             return
+        now = time.monotonic()
         with self._lock:
-            if len(self._memo) >= MAX_MEMO:
-                oldest = min(self._memo, key=lambda k: self._memo[k][0])
-                del self._memo[oldest]
-            self._memo[key] = (time.monotonic(), node)
+            self._memo.pop(key, None)
+            self._memo[key] = (now, node)
+            # The front holds the least recently used nodes: drop them while over the cap or expired
+            # (an expired node behind a fresh one waits for recall or the cap; memory stays bounded).
+            while self._memo:
+                first = next(iter(self._memo))
+                if len(self._memo) > MAX_MEMO or now - self._memo[first][0] > self.memo_seconds:
+                    del self._memo[first]
+                else:
+                    break
 
 
 _DEFAULT_SESSION: list[HubSession] = []

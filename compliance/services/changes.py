@@ -93,11 +93,13 @@ def record_changes(
     current: CheckRow,
     previous_sha: str | None,
     current_sha: str | None,
+    current_verdicts: Mapping[str, str] | None = None,
 ) -> int:
     """Store the changes between ``previous`` (None for a new model) and ``current``; returns how many.
 
     Replaces whatever this scan recorded for this model before, so a re-delivered task does
-    not record anything twice.
+    not record anything twice. ``current_verdicts`` (``{rule_id: verdict}`` of ``current``, when
+    the caller has just written them) saves reading them back.
     """
     session.exec(sa.delete(ChangeRow).where(col(ChangeRow.scan_id) == scan_id, col(ChangeRow.model_id) == model_id))
     rows: list[dict[str, Any]] = []
@@ -110,7 +112,7 @@ def record_changes(
             "detail": detail, "created_at": current.finished_at or current.created_at,
         })  # fmt: skip
 
-    now = _verdicts(session, current.id)
+    now = dict(current_verdicts) if current_verdicts is not None else _verdicts(session, current.id)
     if previous is None:
         add(ChangeKind.NEW_MODEL, ChangeCause.MODEL, after=current_sha)
         for change in diff_verdicts({}, now):

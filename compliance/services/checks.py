@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -242,6 +242,7 @@ def run_check(
     inspector: Inspector | None = None,
     rulebook: Any = None,
     today: date | None = None,
+    on_store: Callable[[Session, CheckRow, dict[str, str]], None] | None = None,
 ) -> CheckRow:
     """Run a stored check to completion and store its report, facts and findings.
 
@@ -253,6 +254,11 @@ def run_check(
     not found, bad rule set, malformed model file) fails the check with its one-line message
     and its exit code; an unexpected exception fails it as an internal error (exit code 2)
     and is re-raised, to be logged.
+
+    ``on_store`` is called in the transaction that stores the result, with the session, the
+    done check and its ``{rule_id: verdict}``, so a caller's own bookkeeping (a scan's item and
+    changes) commits with the result instead of in a transaction of its own. It is not called
+    when another runner had finished the check first.
     """
     today = today or today_utc()
     with session_scope(session_factory) as session:
@@ -283,7 +289,7 @@ def run_check(
         message = f"internal error: {type(exc).__name__}: {exc}"
         _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=INTERNAL_EXIT_CODE)
         raise
-    return _store(session_factory, check_id, inspection, report, book_rulesets, job)
+    return _store(session_factory, check_id, inspection, report, book_rulesets, job, on_store)
 
 
 def _start(session: Session, row: CheckRow, today: date) -> _Job:
@@ -378,8 +384,14 @@ def fail_check(
     session_factory: SessionFactory, check_id: str, message: str, *, exit_code: int | None = None
 ) -> CheckRow:
     """Mark an unfinished check failed with ``message`` and the CLI ``exit_code`` it stands for
-    (a finished check is left as it is)."""
-    return _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=exit_code)
+    (a finished check is left as it is).
+
+    Every failed check stores an exit code, so a client exits as a local check would: without
+    one (a lost worker, a refused queue) the check did not really run, which is
+    :data:`INTERNAL_EXIT_CODE`.
+    """
+    code = INTERNAL_EXIT_CODE if exit_code is None else exit_code
+    return _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=code)
 
 
 def _locked(session: Session, check_id: str) -> CheckRow:
@@ -396,6 +408,7 @@ def _store(
     report: Any,
     rulesets: list[dict[str, Any]],
     job: _Job,
+    on_store: Callable[[Session, CheckRow, dict[str, str]], None] | None = None,
 ) -> CheckRow:
     from compliance import ESTIMATOR_VERSION
 
@@ -424,6 +437,8 @@ def _store(
         row.error = None
         row.finished_at = utcnow()
         session.add(row)
+        if on_store is not None:
+            on_store(session, row, {str(r["rule_id"]): str(r["verdict"]) for r in rows})
         return row
 
 
@@ -455,6 +470,19 @@ def get_report(session: Session, check_id: str) -> dict[str, Any] | None:
     """The check's ``compliance-report/1`` JSON, or None if there is no such check or it has not finished."""
     report: Any = session.exec(select(CheckDataRow.report).where(col(CheckDataRow.check_id) == check_id)).first()
     return dict(report) if report is not None else None
+
+
+def get_report_json(session: Session, check_id: str) -> str | None:
+    """The check's stored report as JSON text, or None if there is no such check or no report yet.
+
+    Reads the compressed column raw and only decompresses it: a caller sending the report on
+    (the API) saves parsing and re-serialising some 70 kB (see ``storage.tables.CompressedJSON``).
+    """
+    import zlib
+
+    data = sa.table("check_data", sa.column("check_id"), sa.column("report", sa.LargeBinary))
+    blob = session.execute(sa.select(data.c.report).where(data.c.check_id == check_id)).scalar_one_or_none()
+    return zlib.decompress(blob).decode("utf-8") if blob is not None else None
 
 
 def get_inputs(session: Session, check_id: str) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ model's latest check is evaluated again from its stored facts under the current 
 rule's effective date was crossed since their last check are skipped.
 
 Resuming: items are claimed ``pending -> running`` by a conditional update and finished
-``running -> done|failed`` the same way, each in its own commit. Running a scan id again
+``running -> done|failed`` the same way; a done item is finished, with its model's baseline and
+changes, in the transaction that stores its check's result (one commit fewer per model). Running a scan id again
 (a re-delivered task after a worker was killed) first returns items a dead runner left
 ``running`` to ``pending``, keeps every finished item, lists again only if the listing had not
 finished (unique ``(scan, model)`` drops the models already listed) and carries on. Each item's
@@ -244,6 +245,21 @@ def _audit_rules_change(session: Session, rules_hash: str) -> None:
                      object_id=rules_hash, detail={"before": last, "after": rules_hash})  # fmt: skip
 
 
+def fail_scan(session: Session, scan_id: int, message: str, *, now: datetime | None = None) -> bool:
+    """Mark a queued or running scan failed with ``message``; the caller commits.
+
+    A conditional update, so a scan another runner finished meanwhile is left as it is.
+    Returns whether the scan was failed here.
+    """
+    moved = session.exec(
+        sa.update(ScanRow)
+        .where(col(ScanRow.id) == scan_id, col(ScanRow.status).in_([ScanStatus.QUEUED, ScanStatus.RUNNING]))
+        .values(status=ScanStatus.FAILED, error=message[:2000], finished_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(moved == 1)
+
+
 def _fail(session: Session, scan: ScanRow, message: str) -> ScanRow:
     scan.status = ScanStatus.FAILED
     scan.error = message[:2000]
@@ -278,6 +294,16 @@ def _stored_pages(session_factory: SessionFactory, size: int) -> Iterator[list[t
             return
         yield [(model_id, str(check_id), sha) for model_id, check_id, sha in rows]
         after = rows[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """What finishing a claimed item needs from its row (read when it was claimed)."""
+
+    id: int
+    model_id: str
+    sha: str | None
+    last_modified: datetime | None
 
 
 @dataclass(slots=True)
@@ -419,9 +445,17 @@ class _Run:
 
     def process_item(self, item_id: int) -> None:
         """Claim one item, run its check, record its changes, finish it."""
-        check_id = self._claim(item_id)
-        if check_id is None:
+        claimed = self._claim(item_id)
+        if claimed is None:
             return
+        check_id, item = claimed
+        stored: list[bool] = []
+
+        def finish_with_result(session: Session, check: CheckRow, verdicts: dict[str, str]) -> None:
+            # The item, the model's baseline and the changes commit with the check's result.
+            self._finish_done(session, item, check, verdicts)
+            stored.append(True)
+
         try:
             run_check(
                 self.session_factory,
@@ -430,7 +464,10 @@ class _Run:
                 inspector=self.inspector,
                 rulebook=self.book,
                 today=self.today,
+                on_store=finish_with_result,
             )
+            if stored:
+                return
         except RateLimited:
             self._release(item_id)
             raise
@@ -442,7 +479,7 @@ class _Run:
             pass
         self._finish_item(item_id, check_id)
 
-    def _claim(self, item_id: int) -> str | None:
+    def _claim(self, item_id: int) -> tuple[str, _Item] | None:
         with session_scope(self.session_factory) as session:
             claimed = session.exec(
                 sa.update(ScanItemRow)
@@ -463,8 +500,9 @@ class _Run:
                     return None
                 item.check_id = check.id
                 session.add(item)
-            session.exec(sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow()))
-            return item.check_id
+            # No heartbeat here: finishing the previous item moved it a moment ago.
+            assert item.check_id is not None
+            return item.check_id, _Item(item_id, item.model_id, item.sha, item.last_modified)
 
     def _new_check(self, session: Session, item: ScanItemRow) -> CheckRow | None:
         if self.kind is ScanKind.REEVALUATE:
@@ -497,6 +535,22 @@ class _Run:
                 .values(status=ItemStatus.PENDING)
             )
 
+    def _finish_done(self, session: Session, item: _Item, check: CheckRow, verdicts: dict[str, str]) -> None:
+        """Finish a claimed item whose check has just been stored as done, in the same transaction."""
+        moved = session.exec(
+            sa.update(ScanItemRow)
+            .where(col(ScanItemRow.id) == item.id, col(ScanItemRow.status) == ItemStatus.RUNNING)
+            .values(status=ItemStatus.DONE.value, error=None, finished_at=utcnow())
+        ).rowcount
+        if moved != 1:
+            return  # another runner finished it
+        changes = self._advance_model(session, item, check, verdicts)
+        session.exec(
+            sa.update(ScanRow)
+            .where(col(ScanRow.id) == self.scan_id)
+            .values(heartbeat_at=utcnow(), done=ScanRow.done + 1, changes=ScanRow.changes + changes)
+        )
+
     def _finish_item(self, item_id: int, check_id: str) -> None:
         with session_scope(self.session_factory) as session:
             check = session.get(CheckRow, check_id)
@@ -513,8 +567,9 @@ class _Run:
             ).rowcount
             if moved != 1:
                 return  # another runner finished it
-            item = session.get(ScanItemRow, item_id)
-            assert item is not None
+            row = session.get(ScanItemRow, item_id)
+            assert row is not None
+            item = _Item(item_id, row.model_id, row.sha, row.last_modified)
             changes = self._advance_model(session, item, check) if done else 0
             counters: dict[str, Any] = (
                 {"done": ScanRow.done + 1, "changes": ScanRow.changes + changes}
@@ -525,7 +580,9 @@ class _Run:
                 sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow(), **counters)
             )
 
-    def _advance_model(self, session: Session, item: ScanItemRow, check: CheckRow) -> int:
+    def _advance_model(
+        self, session: Session, item: _Item, check: CheckRow, verdicts: dict[str, str] | None = None
+    ) -> int:
         """Record the changes against the model's previous check, then make this check its baseline."""
         model = session.exec(select(ModelRow).where(col(ModelRow.id) == item.model_id).with_for_update()).first()
         if model is None:
@@ -540,6 +597,7 @@ class _Run:
             current=check,
             previous_sha=model.last_sha,
             current_sha=sha,
+            current_verdicts=verdicts,
         )
         model.latest_check_id = check.id
         model.last_sha = sha

@@ -94,22 +94,11 @@ def get_check(call: Call, check_id: str) -> Response:
         finished_at=row.finished_at,
     )
     head = json.dumps(public.model_dump(mode="json", exclude={"report"}), separators=(",", ":"), ensure_ascii=False)
-    report = _stored_report(call.session, row.id) if row.status == "done" else None
+    report = checks.get_report_json(call.session, row.id) if row.status == "done" else None
     # The stored report is already JSON: splice it in rather than parse and re-serialise ~70 kB
     # per request, which was most of this endpoint's time.
     body = head[:-1] + ',"report":' + (report or "null") + "}"
     return Response(body, status=200, mimetype="application/json")
-
-
-def _stored_report(session: Any, check_id: str) -> str | None:
-    """The report's JSON text, straight from its compressed column (see ``storage.tables.CompressedJSON``)."""
-    import zlib
-
-    import sqlalchemy as sa
-
-    data = sa.table("check_data", sa.column("check_id"), sa.column("report", sa.LargeBinary))
-    blob = session.execute(sa.select(data.c.report).where(data.c.check_id == check_id)).scalar_one_or_none()
-    return zlib.decompress(blob).decode("utf-8") if blob is not None else None
 
 
 def list_checks(call: Call) -> Any:

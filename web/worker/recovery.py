@@ -47,6 +47,8 @@ def recover_stale(
     now: datetime | None = None,
 ) -> Recovered:
     """Find stale scans and checks, claim them by moving their clock, and send them again after commit."""
+    from compliance.services.scans import fail_scan
+
     now = now or utcnow()
     scan_cutoff = now - timedelta(seconds=stale_after)
     check_cutoff = now - timedelta(seconds=check_stale_after)
@@ -71,15 +73,8 @@ def recover_stale(
             if moved != 1 or scan.id is None:
                 continue
             if scan.attempts >= MAX_ATTEMPTS:
-                session.exec(
-                    sa.update(ScanRow)
-                    .where(col(ScanRow.id) == scan.id)
-                    .values(
-                        status=ScanStatus.FAILED, finished_at=now, error=f"its runners were lost {scan.attempts} times"
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                failed_scans.append(scan.id)
+                if fail_scan(session, scan.id, f"its runners were lost {scan.attempts} times", now=now):
+                    failed_scans.append(scan.id)
             else:
                 scans.append(scan.id)
         running = session.exec(

@@ -22,9 +22,9 @@ from typing import Any
 from celery import Task, shared_task
 from celery.signals import worker_process_init, worker_ready
 
-from compliance.errors import ComplianceError, ExitCode, HubError
+from compliance.errors import HubError
 from compliance.services.schedules import EXPIRE_WAIVERS_TASK, REEVALUATE_TASK, SCAN_TARGET_TASK
-from compliance.storage.db import SessionFactory, session_scope
+from compliance.storage.db import session_scope
 from web.worker.celery_app import CHECK_TIME_LIMIT, SCAN_TIME_LIMIT, reset_runtime, runtime
 from web.worker.enqueue import RUN_CHECK_TASK, RUN_SCAN_TASK, TICK_TASK, send_check, send_scan, send_scheduled
 
@@ -45,70 +45,23 @@ def backoff(attempt: int, retry_after: float | None = None) -> float:
     return step / 2 + random.uniform(0, step / 2)
 
 
-class _RecordingInspector:
-    """The hub inspector, remembering the error that failed a check (for its exit code)."""
-
-    def __init__(self) -> None:
-        self.error: ComplianceError | None = None
-
-    def __call__(self, model_id: str, **kw: Any) -> Any:
-        from compliance.services.ports import hub_inspector
-
-        try:
-            return hub_inspector(model_id, **kw)
-        except ComplianceError as exc:
-            self.error = exc
-            raise
-
-
 @shared_task(bind=True, name=RUN_CHECK_TASK, time_limit=CHECK_TIME_LIMIT, soft_time_limit=CHECK_TIME_LIMIT - 30)
 def run_check_task(self: Task, check_id: str) -> str | None:
     """Run one stored check to completion."""
     from compliance.services.checks import fail_check, run_check
 
     rt = runtime(self.app)
-    inspector = _RecordingInspector()
     try:
-        row = run_check(
-            rt.database.session_factory, check_id, settings=rt.settings, inspector=inspector, rulebook=rt.book()
-        )
+        row = run_check(rt.database.session_factory, check_id, settings=rt.settings, rulebook=rt.book())
     except HubError as exc:
         if self.request.retries >= CHECK_RETRIES:
-            fail_check(rt.database.session_factory, check_id, exc.one_line())
-            _record_exit_code(rt.database.session_factory, check_id, int(exc.exit_code))
+            # The service stores the exit code with the failure (3 for a missing model, as the CLI).
+            fail_check(rt.database.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code))
             return "failed"
         raise self.retry(
             exc=exc, countdown=backoff(self.request.retries, getattr(exc, "retry_after", None)), max_retries=None
         ) from None
-    if row.status == "failed" and row.exit_code is None:
-        _record_exit_code(rt.database.session_factory, check_id, _exit_code_of(row.error, inspector.error))
     return str(row.status)
-
-
-def _exit_code_of(error: str | None, raised: ComplianceError | None) -> int:
-    """The exit code the CLI would have given for the failure a check stored."""
-    if raised is not None:
-        return int(raised.exit_code)
-    if error and error.startswith("internal error"):
-        return int(ExitCode.INCONCLUSIVE)
-    return int(ExitCode.INPUT)  # rule-set or model-file errors, the ComplianceError default
-
-
-def _record_exit_code(session_factory: SessionFactory, check_id: str, code: int) -> None:
-    # compliance.services.checks stores a failure's message but not its exit code; the CLI
-    # client (`check --server`) needs it to exit as a local check would.
-    import sqlalchemy as sa
-    from sqlmodel import col
-
-    from compliance.storage.tables import CheckRow, CheckStatus
-
-    with session_scope(session_factory) as session:
-        session.exec(
-            sa.update(CheckRow)
-            .where(col(CheckRow.id) == check_id, col(CheckRow.status) == CheckStatus.FAILED)
-            .where(col(CheckRow.exit_code).is_(None))
-            .values(exit_code=code)
-        )
 
 
 @shared_task(bind=True, name=RUN_SCAN_TASK, time_limit=SCAN_TIME_LIMIT, soft_time_limit=None)

@@ -227,3 +227,24 @@ def test_open_weights_come_from_visibility_and_files(hub: HubServer, run: Run) -
     assert published is not None and published.value is True and published.method == "hub-api"
     card_only = run.inspect("demo-labs/closed-video-gen").facts.get("open_weights")
     assert card_only is not None and card_only.value is False
+
+
+def test_hub_session_memo_is_bounded_and_forgets_expired_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from compliance.hub import lineage
+
+    monkeypatch.setattr(lineage, "MAX_MEMO", 3)
+    session = lineage.HubSession(memo_seconds=60.0)
+    nodes = {}
+    for n in range(5):
+        key = ("hub", "t", f"acme/m{n}", "main", "online")
+        nodes[key] = lineage.Node(f"acme/m{n}", None, None, None)
+        session.remember(key, nodes[key])
+        if n == 1:
+            assert session.recall(("hub", "t", "acme/m0", "main", "online")) is not None  # m0 used after m1
+    assert len(session._memo) == 3
+    assert session.recall(("hub", "t", "acme/m1", "main", "online")) is None  # least recently used: gone first
+    assert session.recall(("hub", "t", "acme/m2", "main", "online")) is not None
+    assert session.recall(("hub", "t", "acme/m4", "main", "online")) is nodes[("hub", "t", "acme/m4", "main", "online")]
+    expired = lineage.HubSession(memo_seconds=-1.0)
+    expired.remember(("hub", "t", "acme/x", "main", "online"), nodes[("hub", "t", "acme/m4", "main", "online")])
+    assert len(expired._memo) == 0

@@ -389,3 +389,27 @@ def test_a_reevaluation_of_a_check_without_stored_facts_fails_cleanly(
     row = run(session_factory, redo.id, settings=settings, rulebook=book)
     assert (row.status, row.source) == ("failed", "reevaluate")
     assert row.error == f"check {queued} has no stored facts to evaluate again"
+
+
+def test_get_report_json_returns_the_stored_report_as_text(
+    session_factory: SessionFactory, settings: Settings, inspector: FakeInspector, book: Any
+) -> None:
+    import json
+
+    inspector.parameters["acme/big"] = 7e9
+    check_id = submit(session_factory)
+    with session_scope(session_factory) as session:
+        assert checks.get_report_json(session, check_id) is None  # not run yet
+        assert checks.get_report_json(session, "nope") is None
+    run(session_factory, check_id, settings=settings, inspector=inspector, rulebook=book)
+    with session_scope(session_factory) as session:
+        text = checks.get_report_json(session, check_id)
+        assert text is not None and json.loads(text) == checks.get_report(session, check_id)
+
+
+def test_fail_check_without_a_code_stores_the_internal_exit_code(session_factory: SessionFactory) -> None:
+    check_id = submit(session_factory)
+    row = checks.fail_check(session_factory, check_id, "its worker was lost 5 times")
+    assert (row.status, row.exit_code) == ("failed", checks.INTERNAL_EXIT_CODE)
+    other = checks.fail_check(session_factory, submit(session_factory, model_ref="acme/other"), "gone", exit_code=3)
+    assert other.exit_code == 3

@@ -442,3 +442,17 @@ def test_listings_of_scans_items_and_changes(
         assert scans.list_changes(session, model_id="acme/model-0001").total == 1
         assert scans.list_changes(session, cause="law").total == 0
         assert scans.get_scan(session, _id(scan)) is not None
+
+
+def test_fail_scan_fails_an_unfinished_scan_once(session_factory: SessionFactory) -> None:
+    target_id = new_target(session_factory)
+    with session_scope(session_factory) as session:
+        scan_id = _id(scans.start_scan(session, target_id=target_id, trigger="api", requested_by="alice"))
+    with session_scope(session_factory) as session:
+        assert scans.fail_scan(session, scan_id, "its runners were lost 5 times") is True
+    with session_scope(session_factory) as session:
+        assert scans.fail_scan(session, scan_id, "again") is False  # already finished: left as it is
+        scan = scans.get_scan(session, scan_id)
+        assert scan is not None
+        assert (scan.status, scan.error) == ("failed", "its runners were lost 5 times")
+        assert scan.finished_at is not None

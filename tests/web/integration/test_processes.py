@@ -70,9 +70,10 @@ def test_remote_check_gives_the_same_report_and_exit_code(
             "--server-token",
             token,
             "--timeout",
-            "60",
+            "180",  # generous: a loaded CI machine runs PostgreSQL, Redis, workers and the hub at once
             env=env,
         )
+        assert remote_out and local_out, (args, local_err, remote_err)
         assert remote_code == local_code, (args, local_err, remote_err)
         assert _comparable(json.loads(remote_out)) == _comparable(json.loads(local_out)), args
     local_code, _, _ = _cli("check", "nobody/missing-model", "--endpoint", hub_server.url, env=env)

@@ -118,3 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         environment=environment,
         debug=_flag(get("DEBUG"), "COMPLIANCE_DEBUG", False),
     )
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether COMPLIANCE_DEBUG asks for tracebacks; read when an entry point meets an unexpected error."""
+    env = os.environ if environ is None else environ
+    return env.get("COMPLIANCE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")

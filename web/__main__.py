@@ -8,7 +8,6 @@ line and exit with the project's codes, as ``compliance`` does.
 
 from __future__ import annotations
 
-import os
 import sys
 
 COMMANDS = ("serve", "worker", "beat", "db", "tokens", "users", "scan")
@@ -17,6 +16,7 @@ COMMANDS = ("serve", "worker", "beat", "db", "tokens", "users", "scan")
 def main(argv: list[str] | None = None) -> int:
     """Run one service command; returns its exit code."""
     from compliance.errors import ComplianceError
+    from compliance.settings import debug_enabled
 
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] not in COMMANDS:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line and a defined exit code, as `compliance` does
-        if os.environ.get("COMPLIANCE_DEBUG"):
+        if debug_enabled():
             raise
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

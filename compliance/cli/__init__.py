@@ -14,10 +14,10 @@ commands are defined in this package; the web package adds the service commands 
 
 from __future__ import annotations
 
-import os
 import sys
 
 from compliance.errors import ComplianceError, ExitCode, UsageError
+from compliance.settings import debug_enabled
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # a bug: still one line and a defined exit code, never a traceback
-        if os.environ.get("COMPLIANCE_DEBUG"):
+        if debug_enabled():
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set COMPLIANCE_DEBUG=1 for details)", file=sys.stderr)
         code = int(ExitCode.INCONCLUSIVE)

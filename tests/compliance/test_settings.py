@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.errors import UsageError
+from compliance.settings import DEFAULT_ENDPOINT, debug_enabled, load_settings
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = load_settings({})
+    assert settings.hf_endpoint == DEFAULT_ENDPOINT
+    assert settings.effective_database_url.startswith("sqlite:///")
+    assert settings.effective_broker_url.startswith("sqla+sqlite:///")
+    assert settings.hf_token is None and not settings.hub_offline
+
+
+def test_compliance_variables_win_over_hub_conventions() -> None:
+    env = {
+        "COMPLIANCE_HF_ENDPOINT": "http://127.0.0.1:9999/",
+        "HF_ENDPOINT": "http://elsewhere.invalid",
+        "HF_TOKEN": "hf_fallback",
+        "COMPLIANCE_DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "COMPLIANCE_HUB_OFFLINE": "yes",
+        "COMPLIANCE_HUB_BUDGET": "2.5",
+        "COMPLIANCE_RULES": "a.yaml:b",
+    }
+    settings = load_settings(env)
+    assert settings.hf_endpoint == "http://127.0.0.1:9999"
+    assert settings.hf_token == "hf_fallback"
+    assert settings.effective_database_url == "postgresql+psycopg://u@h/db"
+    assert settings.hub_offline is True and settings.hub_budget == 2.5
+    assert settings.rules_paths == (Path("a.yaml"), Path("b"))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"COMPLIANCE_HUB_OFFLINE": "maybe"}, "true or false"),
+        ({"COMPLIANCE_HUB_TIMEOUT": "soon"}, "must be a number"),
+        ({"COMPLIANCE_HUB_TIMEOUT": "0"}, "at least"),
+        ({"COMPLIANCE_HF_ENDPOINT": "ftp://x"}, "http"),
+        ({"COMPLIANCE_ENV": "production"}, "SECRET_KEY"),
+    ],
+)
+def test_bad_values_are_usage_errors(env: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        load_settings(env)
+
+
+def test_overrides_ignore_unset_options() -> None:
+    settings = load_settings({}).with_overrides(hf_endpoint=None, hub_offline=True, unknown="x")
+    assert settings.hf_endpoint == DEFAULT_ENDPOINT and settings.hub_offline is True
+
+
+def test_debug_flag() -> None:
+    assert debug_enabled({"COMPLIANCE_DEBUG": "1"}) and not debug_enabled({})

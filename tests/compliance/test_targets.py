@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.errors import UsageError
+from compliance.targets import parse_target
+
+
+def test_existing_directory_is_local(tmp_path: Path) -> None:
+    target = parse_target(str(tmp_path))
+    assert target.is_local and target.path == tmp_path
+
+
+def test_path_spelling_is_local_even_when_missing() -> None:
+    assert parse_target("./models/new").is_local
+
+
+@pytest.mark.parametrize(
+    ("text", "model_id", "revision"),
+    [
+        ("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B", None),
+        ("org/name@main", "org/name", "main"),
+        ("org/name@" + "a" * 40, "org/name", "a" * 40),
+        ("org/name@refs/pr/12", "org/name", "refs/pr/12"),
+        ("Qwen/Qwen2.5-72B-Instruct", "Qwen/Qwen2.5-72B-Instruct", None),
+    ],
+)
+def test_hub_ids(text: str, model_id: str, revision: str | None) -> None:
+    target = parse_target(text)
+    assert (target.model_id, target.revision) == (model_id, revision)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "name-only", "a/b/c", "https://huggingface.co/a/b", "a b/c", "оrg/name", "org/na..me", "-org/name",
+     "org/name@../x", "org/name@", "org/name@a/b", "x" * 97 + "/y"],
+)  # fmt: skip
+def test_not_ids(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_target(text)

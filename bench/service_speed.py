@@ -46,6 +46,12 @@ def _options(args: Any) -> argparse.Namespace:
     parser.add_argument("--small", type=int, default=1_000, help="models in the small scan (default 1000)")
     parser.add_argument("--checks", type=int, default=100_000, help="checks stored for the latency test")
     parser.add_argument("--requests", type=int, default=400, help="requests per latency figure")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="sqlite: the embedded default; postgres: PostgreSQL and Redis on loopback (production)",
+    )
     if isinstance(args, list):
         return parser.parse_args(args)
     return parser.parse_args([])
@@ -64,16 +70,18 @@ def _environment(home: Path) -> None:
 class Stack:
     """One data directory (database and broker), its settings and the processes started on it."""
 
-    def __init__(self, workdir: Path, hub_url: str) -> None:
+    def __init__(self, workdir: Path, hub_url: str, extra: dict[str, str] | None = None) -> None:
         from compliance.settings import load_settings
         from web.db import Database
 
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLIANCE_")}
         self.env.update(
             COMPLIANCE_DATA_DIR=str(workdir / "var"),
             COMPLIANCE_HF_ENDPOINT=hub_url,
             PYTHONPATH=str(ROOT),
+            **(extra or {}),
         )
         self.settings = load_settings(self.env)
         self.database = Database.from_settings(self.settings)
@@ -178,14 +186,16 @@ def scan_figures(opts: argparse.Namespace, home: Path) -> None:
         registry = DemoRegistry(synthetic=size)
         app = create_hub_app(registry, controls=True)
         url, stop_hub = start_hub_server(app)
-        stack = Stack(home / f"scan-{size}", url)
+        backend = _backend(opts.backend)
+        stack = Stack(home / f"scan-{size}", url, backend.__enter__())
         try:
             pids = _workers(stack)
             _, scan = _scan(stack, "synthetic")
             elapsed = (scan.finished_at - scan.started_at).total_seconds()
             rate = scan.done / elapsed if elapsed else 0.0
             peaks = [_peak_rss_mb(child) for pid in pids for child in _children(pid)]
-            print(f"   scan of {scan.total:,} models, 2 workers: {elapsed:.1f} s, {rate:.1f} models/s "
+            _print_errors(stack, scan.id)
+            print(f"   [{opts.backend}] scan of {scan.total:,} models, 2 workers: {elapsed:.1f} s, {rate:.1f} models/s "
                   f"({scan.done:,} checked, {scan.errors} errors)  [aim 100/s]")  # fmt: skip
             print(f"   peak RSS per worker pool process, {size:,}-model scan: "
                   f"{', '.join(f'{p:.0f} MB' for p in peaks)}  [aim: flat in target size]")  # fmt: skip
@@ -212,6 +222,44 @@ def scan_figures(opts: argparse.Namespace, home: Path) -> None:
             stack.stop()
             stack.database.dispose()
             stop_hub()
+            backend.__exit__(None, None, None)
+
+
+def _print_errors(stack: Stack, scan_id: int) -> None:
+    """The first failed items of a scan, so an error count never stands unexplained."""
+    from sqlmodel import select
+
+    from compliance.storage.tables import ScanItemRow
+
+    with stack.database.session() as session:
+        rows = session.exec(
+            select(ScanItemRow).where(ScanItemRow.scan_id == scan_id, ScanItemRow.status == "failed").limit(3)
+        ).all()
+    for row in rows:
+        print(f"     failed: {row.model_id}: {(row.error or '')[:200]}")
+
+
+@contextmanager
+def _backend(name: str) -> Iterator[dict[str, str]]:
+    """Settings for the chosen backend; for PostgreSQL a throwaway database, dropped afterwards."""
+    if name == "sqlite":
+        yield {}
+        return
+    import psycopg
+
+    admin = "postgresql://postgres@127.0.0.1:5432/test"
+    db = f"bench_{random.randrange(1 << 30):x}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    try:
+        yield {
+            "COMPLIANCE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
+            "COMPLIANCE_BROKER_URL": "redis://127.0.0.1:6379/14",
+            "COMPLIANCE_RESULT_BACKEND": "redis://127.0.0.1:6379/14",
+        }
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def _bulk_checks(stack: Stack, count: int) -> list[str]:

@@ -74,6 +74,19 @@ from compliance.storage.tables import (
 
 PAGE_SIZE = 100
 _BATCH = 50
+# How often one item is put back after a deadlock or serialization failure before it fails.
+_MAX_ITEM_RETRIES = 3
+# SQLSTATEs of transient conflicts between concurrent transactions (PostgreSQL).
+_TRANSIENT_SQLSTATES = {"40P01", "40001"}
+
+
+def _is_transient(exc: Exception) -> bool:
+    """A deadlock or serialization failure: retrying the same work will succeed."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return state in _TRANSIENT_SQLSTATES or "deadlock" in str(orig).lower()
+
+
 FINISHED = frozenset({ScanStatus.DONE, ScanStatus.FAILED})
 
 
@@ -320,6 +333,7 @@ class _Run:
     options: dict[str, Any] = field(default_factory=dict)
     rules_hash: str = ""
     _digests: dict[tuple[str, ...], tuple[str | None, list[date]]] = field(default_factory=dict)
+    _retries: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rules_hash = rules_digest(rs.to_dict() for rs in self.book.rulesets)
@@ -473,10 +487,20 @@ class _Run:
             raise
         except HubError as exc:
             fail_check(self.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code))
-        except Exception:
-            # run_check stored it as an internal error on the check; one bad model must not
-            # stop the scan, and the item is finished as failed below.
-            pass
+        except sa.exc.DBAPIError as exc:
+            # Two runners writing to PostgreSQL can deadlock; the database aborts one of them.
+            # That is transient: put the item back (bounded) and let the loop pick it up again.
+            if _is_transient(exc) and self._retries.get(item_id, 0) < _MAX_ITEM_RETRIES:
+                self._retries[item_id] = self._retries.get(item_id, 0) + 1
+                self._release(item_id)
+                return
+            self._finish_item(item_id, check_id, error=f"internal error: {type(exc).__name__}: {exc}"[:500])
+            return
+        except Exception as exc:
+            # One bad model must not stop the scan: the item is finished as failed below, with
+            # the reason, since the check itself may not have been able to record it.
+            self._finish_item(item_id, check_id, error=f"internal error: {type(exc).__name__}: {exc}"[:500])
+            return
         self._finish_item(item_id, check_id)
 
     def _claim(self, item_id: int) -> tuple[str, _Item] | None:
@@ -551,7 +575,7 @@ class _Run:
             .values(heartbeat_at=utcnow(), done=ScanRow.done + 1, changes=ScanRow.changes + changes)
         )
 
-    def _finish_item(self, item_id: int, check_id: str) -> None:
+    def _finish_item(self, item_id: int, check_id: str, *, error: str | None = None) -> None:
         with session_scope(self.session_factory) as session:
             check = session.get(CheckRow, check_id)
             assert check is not None
@@ -561,7 +585,7 @@ class _Run:
                 .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.RUNNING)
                 .values(
                     status=(ItemStatus.DONE if done else ItemStatus.FAILED).value,
-                    error=None if done else (check.error or f"check ended {check.status}"),
+                    error=None if done else (check.error or error or f"check ended {check.status}"),
                     finished_at=utcnow(),
                 )
             ).rowcount

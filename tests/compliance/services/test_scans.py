@@ -456,3 +456,18 @@ def test_fail_scan_fails_an_unfinished_scan_once(session_factory: SessionFactory
         assert scan is not None
         assert (scan.status, scan.error) == ("failed", "its runners were lost 5 times")
         assert scan.finished_at is not None
+
+
+def test_deadlocks_and_serialization_failures_are_transient() -> None:
+    import sqlalchemy as sa
+
+    from compliance.services.scans import _is_transient
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            super().__init__("conflict")
+            self.sqlstate = sqlstate
+
+    assert _is_transient(sa.exc.OperationalError("UPDATE scans", {}, Orig("40P01")))
+    assert _is_transient(sa.exc.OperationalError("UPDATE scans", {}, Orig("40001")))
+    assert not _is_transient(sa.exc.IntegrityError("INSERT", {}, Orig("23505")))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from web.dashboard.auth import load_user
+from compliance.errors import UsageError
+from web.dashboard.auth import current_user, load_user
 from web.dashboard.blueprint import bp
+from web.dashboard.forms import ActionForm
 from web.dashboard.security import add_headers
-from web.dashboard.state import state
+from web.dashboard.state import db, state
 
 
 @bp.before_request
@@ -33,3 +36,19 @@ def _error_page(exc: HTTPException) -> Any:
 
 for _code in (400, 403, 404, 405, 429):
     bp.register_error_handler(_code, _error_page)
+
+
+def revoke_and_redirect(revoke: Callable[..., Any], object_id: int, endpoint: str) -> Any:
+    """Run a person's revoke action from a POST form (CSRF-checked), audited as them, then redirect."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; please try again.")
+    user = current_user()
+    assert user is not None
+    session = db()
+    try:
+        revoke(session, object_id, actor=user.email)
+    except UsageError as exc:
+        session.rollback()
+        abort(400, exc.one_line())
+    session.commit()
+    return redirect(url_for(endpoint))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, url_for
+from flask import render_template
 
 from compliance.errors import UsageError
 from compliance.services.tokens import create_token, list_tokens, revoke_token
@@ -12,6 +12,7 @@ from web.dashboard.auth import current_user, requires
 from web.dashboard.blueprint import bp
 from web.dashboard.forms import ActionForm, TokenForm
 from web.dashboard.state import db
+from web.dashboard.views.common import revoke_and_redirect
 
 
 def _render(form: TokenForm, *, error: str | None = None, created: str | None = None, code: int = 200) -> Any:
@@ -53,15 +54,4 @@ def add_token() -> Any:
 @requires("admin")
 def revoke_token_view(token_id: int) -> Any:
     """Revoke a token; it stops working at once."""
-    if not ActionForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
-    user = current_user()
-    assert user is not None
-    session = db()
-    try:
-        revoke_token(session, token_id, actor=user.email)
-    except UsageError as exc:
-        session.rollback()
-        abort(400, exc.one_line())
-    session.commit()
-    return redirect(url_for("dashboard.tokens"))
+    return revoke_and_redirect(revoke_token, token_id, "dashboard.tokens")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from compliance.errors import UsageError
 from compliance.services.audit import list_events
@@ -14,6 +14,7 @@ from web.dashboard.auth import current_user, requires
 from web.dashboard.blueprint import arg, arg_page, bp
 from web.dashboard.forms import ActionForm, WaiverForm, choices
 from web.dashboard.state import db, state
+from web.dashboard.views.common import revoke_and_redirect
 
 STATES = ("active", "expired", "revoked", "all")
 OBJECT_TYPES = ("waiver", "token", "user", "target", "schedule", "scan", "rules")
@@ -80,18 +81,7 @@ def add_waiver() -> Any:
 @requires("reviewer")
 def revoke(waiver_id: int) -> Any:
     """End a waiver now."""
-    if not ActionForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
-    user = current_user()
-    assert user is not None
-    session = db()
-    try:
-        revoke_waiver(session, waiver_id, actor=user.email)
-    except UsageError as exc:
-        session.rollback()
-        abort(400, exc.one_line())
-    session.commit()
-    return redirect(url_for("dashboard.waivers"))
+    return revoke_and_redirect(revoke_waiver, waiver_id, "dashboard.waivers")
 
 
 @bp.route("/audit")

@@ -4,6 +4,11 @@ For every model there with a config.json or a model card, a directory is built f
 files alone and inspected like any local directory. Printed: parameter error against the
 official count, compute ratio against Epoch AI's figure, and threshold calls at 1e23, 1e25 and
 1e26 (right, wrong, uncertain; a wrong "below" is the worst error a gate can make).
+
+Official counts are often rounded headline figures ("7B" for 7.6e9). When the ``exact`` extra
+is installed, every config is also built with transformers on the meta device, and the
+formula's count is compared with that exact count, so a miss against the headline figure can
+be told apart from a miss of the formula.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ def evaluate(bench: Path) -> dict[str, Any]:
     """Run every model and collect the comparisons."""
     rows = load_rows(bench)
     param_errors: list[tuple[str, float]] = []
+    exact_errors: list[tuple[str, float, int, int]] = []  # model, error vs transformers, ours, theirs
     ratios: list[tuple[str, float, bool]] = []
     calls = {t: {"right": 0, "wrong_below": 0, "wrong_above": 0, "uncertain": 0} for t in THRESHOLDS}
     wrong: list[str] = []
@@ -85,6 +91,11 @@ def evaluate(bench: Path) -> dict[str, Any]:
             params = facts.get("parameters")
             if row.get("config_file") and official and params is not None and params.value:
                 param_errors.append((row["model_id"], abs(params.value - official) / official))
+                theirs = _exact_count(bench / row["config_file"])
+                if theirs:
+                    exact_errors.append(
+                        (row["model_id"], abs(params.value - theirs) / theirs, int(params.value), theirs)
+                    )
             epoch = _float(row.get("training_compute_flop")) if row.get("compute_source") == "epoch" else None
             compute = facts.get("training_compute_flop")
             if epoch is None or compute is None:
@@ -107,8 +118,22 @@ def evaluate(bench: Path) -> dict[str, Any]:
                 else:
                     calls[t]["wrong_below" if ours == "below" else "wrong_above"] += 1
                     wrong.append(f"{row['model_id']} at {t:.0e}: ours {ours}, Epoch {epoch:.2e}")
-    return {"rows": len(rows), "params": param_errors, "ratios": ratios, "calls": calls, "wrong": wrong,
-            "errors": errors}  # fmt: skip
+    return {"rows": len(rows), "params": param_errors, "exact": exact_errors, "ratios": ratios, "calls": calls,
+            "wrong": wrong, "errors": errors}  # fmt: skip
+
+
+def _exact_count(config_path: Path) -> int | None:
+    """transformers' count for a config (the ``exact`` extra), or None when it cannot build it."""
+    import json
+
+    from compliance.facts.exact import count_exact
+
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    result = count_exact(config)
+    return None if result is None else result.total
 
 
 def _factor(r: float) -> float:
@@ -132,9 +157,23 @@ def main(args: Any) -> None:
             f"   parameters vs official ({len(errs)} models with a config): median error "
             f"{statistics.median(errs):.1%}, p90 {_quantile(errs, 0.9):.1%}, within 5%: {within:.0%} (aim 95%)"
         )
+        exact = {m: (e, ours, theirs) for m, e, ours, theirs in res["exact"]}
         for model_id, e in sorted(res["params"], key=lambda x: -x[1])[:5]:
             if e > 0.05:
-                print(f"     off by {e:.1%}: {model_id}")
+                line = f"     off by {e:.1%}: {model_id}"
+                if model_id in exact:
+                    xe, ours, theirs = exact[model_id]
+                    line += f" (ours {ours:,}; transformers on the meta device {theirs:,}: {xe:.2%} apart)"
+                print(line)
+    if res["exact"]:
+        xerrs = [e for _, e, _, _ in res["exact"]]
+        print(
+            f"   parameters vs transformers' exact count ({len(xerrs)} configs it builds): median error "
+            f"{statistics.median(xerrs):.2%}, within 0.5%: {sum(e <= 0.005 for e in xerrs) / len(xerrs):.0%}, "
+            f"within 5%: {sum(e <= 0.05 for e in xerrs) / len(xerrs):.0%}"
+        )
+    elif errs:
+        print("   (install the 'exact' extra to compare with transformers' exact counts as well)")
     for label, subset in (
         ("all with an estimate", res["ratios"]),
         ("card states tokens or hours", [r for r in res["ratios"] if r[2]]),

@@ -8,29 +8,43 @@ here too; the hub source (``compliance.hub``) feeds the same merge.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compliance.errors import InputError, ModelFileError
-from compliance.estimate.compute import Peak, PeakLookup, estimate_compute
+from compliance.estimate.compute import Peak, estimate_compute
 from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+from compliance.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from compliance.estimate.compute import PeakLookup
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 # Two parameter counts "disagree" beyond this relative difference.
 PARAMETER_TOLERANCE = 0.05
 
 
-@dataclass(slots=True)
-class ModelRef:
+class ModelRef(Record):
     """Which model was inspected, and at which revision."""
 
-    id: str
-    source: str  # "local", "hub" or "declared"
-    path: str | None = None
-    revision: str | None = None  # as asked
-    sha: str | None = None  # resolved commit
+    __slots__ = ("id", "source", "path", "revision", "sha")
+
+    def __init__(
+        self,
+        id: str,
+        source: str,  # "local", "hub", "upload" or "declared"
+        path: str | None = None,
+        revision: str | None = None,  # as asked
+        sha: str | None = None,  # resolved commit
+    ) -> None:
+        self.id = id
+        self.source = source
+        self.path = path
+        self.revision = revision
+        self.sha = sha
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -40,29 +54,41 @@ class ModelRef:
         }.items() if v is not None}  # fmt: skip
 
 
-@dataclass(slots=True)
-class Inspection:
+class Inspection(Record):
     """Everything known about one model."""
 
-    model: ModelRef
-    facts: FactSet
-    lineage: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    files_read: list[str] = field(default_factory=list)
-    bytes_read: int = 0
+    __slots__ = ("model", "facts", "lineage", "warnings", "files_read", "bytes_read")
+
+    def __init__(
+        self,
+        model: ModelRef,
+        facts: FactSet,
+        lineage: list[dict[str, Any]] | None = None,
+        warnings: list[str] | None = None,
+        files_read: list[str] | None = None,
+        bytes_read: int = 0,
+    ) -> None:
+        self.model = model
+        self.facts = facts
+        self.lineage: list[dict[str, Any]] = [] if lineage is None else lineage
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.files_read: list[str] = [] if files_read is None else files_read
+        self.bytes_read = bytes_read
 
 
-@dataclass(slots=True)
-class Artefacts:
-    """The raw material of an inspection, whatever its source."""
+class Artefacts(Record):
+    """The raw material of an inspection, whatever its source; filled in by the gatherer."""
 
-    config: dict[str, Any] | None = None
-    config_source: str = "config.json"
-    headers: Any = None  # SafetensorsSummary
-    card: Any = None  # CardInfo
-    card_source: str = "README.md"
-    extra_facts: list[Fact] = field(default_factory=list)  # e.g. hub-api facts
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("config", "config_source", "headers", "card", "card_source", "extra_facts", "warnings")
+
+    def __init__(self) -> None:
+        self.config: dict[str, Any] | None = None
+        self.config_source = "config.json"
+        self.headers: Any = None  # SafetensorsSummary
+        self.card: Any = None  # CardInfo
+        self.card_source = "README.md"
+        self.extra_facts: list[Fact] = []  # e.g. hub-api facts
+        self.warnings: list[str] = []
 
 
 def catalog_peak_lookup() -> PeakLookup:

@@ -8,11 +8,10 @@ checked strictly here, before any request is made, so that nothing hostile reach
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from compliance.errors import UsageError
+from compliance.records import FrozenRecord
 
 MAX_ID_LENGTH = 96  # per part, as on the Hugging Face Hub
 MAX_REVISION_LENGTH = 255
@@ -22,13 +21,15 @@ _REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _PR_REF = re.compile(r"^refs/pr/[0-9]{1,9}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(FrozenRecord):
     """A parsed target: exactly one of ``path`` or ``model_id`` is set."""
 
-    path: Path | None = None
-    model_id: str | None = None
-    revision: str | None = None
+    __slots__ = ("path", "model_id", "revision")
+
+    def __init__(self, path: Path | None = None, model_id: str | None = None, revision: str | None = None) -> None:
+        self.path = path
+        self.model_id = model_id
+        self.revision = revision
 
     @property
     def is_local(self) -> bool:
@@ -62,7 +63,7 @@ def split_revision(text: str) -> tuple[str, str | None]:
 def validate_model_id(model_id: str) -> str:
     """Return ``model_id`` if it is a well-formed ``ORG/NAME``; raise UsageError otherwise."""
     shown = model_id if len(model_id) <= 80 else model_id[:77] + "..."
-    if unicodedata.normalize("NFKC", model_id) != model_id or not model_id.isascii():
+    if not model_id.isascii():  # ASCII text is its own NFKC form: no look-alike can pass
         raise UsageError(f"model ID {shown!r} has non-ASCII characters")
     if "://" in model_id:
         raise UsageError(f"{shown!r} is a URL; give the model ID as ORG/NAME (and --endpoint for the hub)")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import sys
 
 from compliance.errors import ComplianceError, ExitCode, UsageError
-from compliance.settings import debug_enabled
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # a bug: still one line and a defined exit code, never a traceback
+        from compliance.settings import debug_enabled
+
         if debug_enabled():
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set COMPLIANCE_DEBUG=1 for details)", file=sys.stderr)

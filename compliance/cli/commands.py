@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 from compliance.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from datetime import date
+    from typing import Any
 
 
 def _out(text: str) -> None:
@@ -21,6 +24,8 @@ def _split(values: list[str]) -> list[str]:
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
     """A YYYY-MM-DD option value, or today."""
+    from datetime import date
+
     if not value:
         return date.today()
     try:
@@ -99,7 +104,7 @@ def check_options(ns: argparse.Namespace) -> Any:
         fail_on_uncertain=ns.fail_on_uncertain,
         waivers_path=Path(ns.waivers) if ns.waivers else None,
         use_waivers=not ns.no_waivers,
-        today=date.today(),
+        today=parse_date(None),
     )
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import functools
+import os
+import sys
 
 from compliance import __version__
 from compliance.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CORE_COMMANDS = ("inspect", "check", "rules", "hardware")
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
@@ -21,8 +27,32 @@ EXIT_CODES = """exit codes:
 """
 
 
+@functools.cache
+def _columns() -> int:
+    """Terminal width as shutil.get_terminal_size computes it, without importing shutil.
+
+    argparse builds a help formatter for every option it adds, and the formatter asks shutil for
+    the width; shutil imports zlib, bz2 and lzma, which a CI gate would pay on every start.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that raises our UsageError (exit 4) instead of exiting with 2."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        formatter = kwargs.pop("formatter_class", argparse.HelpFormatter)
+        width = _columns() - 2  # what HelpFormatter would compute
+        super().__init__(formatter_class=functools.partial(formatter, width=width), **kwargs)
 
     def error(self, message: str) -> Any:  # argparse's signature says NoReturn
         raise UsageError(f"{self.prog}: {message} (see --help)")

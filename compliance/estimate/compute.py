@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+from compliance.records import FrozenRecord
 
 FLOP_PER_PARAM_TOKEN = 6.0
 # 6ND leaves out attention (which grows with context length) and counts embedding parameters
@@ -39,12 +39,14 @@ MAX_PLAUSIBLE_TOKENS = 1e14
 DERIVED_RELATIONS = ("finetune", "adapter", "merge", "quantized")
 
 
-@dataclass(frozen=True, slots=True)
-class Peak:
+class Peak(FrozenRecord):
     """Dense peak throughput of one accelerator at the training precision."""
 
-    flops_per_second: float
-    label: str  # e.g. "NVIDIA H100 SXM, dense BF16 989.5 TFLOPS"
+    __slots__ = ("flops_per_second", "label")
+
+    def __init__(self, flops_per_second: float, label: str) -> None:
+        self.flops_per_second = flops_per_second
+        self.label = label  # e.g. "NVIDIA H100 SXM, dense BF16 989.5 TFLOPS"
 
 
 PeakLookup = Callable[[str], Peak | None]

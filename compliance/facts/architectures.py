@@ -30,11 +30,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from collections.abc import Mapping
 
 from compliance.errors import ModelFileError
+from compliance.records import FrozenRecord, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
 
 __all__ = ["ParamCount", "count_parameters"]
 
@@ -45,15 +49,23 @@ _LAYERS_MAX = 1 << 16
 _EXPERTS_MAX = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
-class ParamCount:
-    """A parameter count derived from a config, with the family formula that produced it."""
+class ParamCount(FrozenRecord):
+    """A parameter count derived from a config, with the family formula that produced it.
 
-    total: int
-    active: int | None  # parameters a token goes through, for mixture-of-experts; None when dense
-    family: str  # e.g. "llama", "mixtral", "deepseek_v3", "generic"
-    exact: bool  # True when the family formula is believed exact; False for estimates
-    note: str | None = None  # assumptions, defaults and what was left out
+    ``active`` is the parameters a token goes through, for mixture-of-experts (None when
+    dense); ``family`` names the formula ("llama", "mixtral", "deepseek_v3", "generic");
+    ``exact`` is True when the formula is believed exact, False for estimates; ``note`` lists
+    assumptions, defaults and what was left out.
+    """
+
+    __slots__ = ("total", "active", "family", "exact", "note")
+
+    def __init__(self, total: int, active: int | None, family: str, exact: bool, note: str | None = None) -> None:
+        self.total = total
+        self.active = active
+        self.family = family
+        self.exact = exact
+        self.note = note
 
 
 # --------------------------------------------------------------------------- config reading
@@ -188,15 +200,17 @@ def _short(value: Any) -> str:
 # --------------------------------------------------------------------------- building blocks
 
 
-@dataclass(slots=True)
-class _Tally:
+class _Tally(Record):
     """Running total and per-token active count."""
 
-    total: int = 0
-    active: int = 0
-    moe: bool = False
-    exact: bool = True
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("total", "active", "moe", "exact", "notes")
+
+    def __init__(self, exact: bool = True) -> None:
+        self.total = 0
+        self.active = 0
+        self.moe = False
+        self.exact = exact
+        self.notes: list[str] = []
 
     def add(self, n: int) -> None:
         self.total += n
@@ -241,32 +255,49 @@ def _embeddings(t: _Tally, vocab: int, h: int, tied: bool, head_bias: bool = Fal
 # --------------------------------------------------------------------------- llama-like decoders
 
 
-@dataclass(frozen=True, slots=True)
-class _Style:
+class _Style(FrozenRecord):
     """How a llama-like decoder differs from Llama itself."""
 
-    qkv_bias: bool = False
-    o_bias: bool = False
-    mlp_bias: bool = False
-    gated: bool = True
-    norm: str = "rms"
-    norms_per_layer: int = 2
-    # "head": one head_dim-wide weight for q and one for k; "full" (one norm over all heads) and
-    # "perhead" (one norm per head) both hold a weight per query and key channel.
-    qk_norm: str = "none"
-    tied: bool = False
-    head_bias: bool = False
-    q_mult: int = 1  # 2 when the query projection also emits an output gate
+    __slots__ = ("qkv_bias", "o_bias", "mlp_bias", "gated", "norm", "norms_per_layer", "qk_norm", "tied",
+                 "head_bias", "q_mult")  # fmt: skip
+
+    def __init__(
+        self,
+        qkv_bias: bool = False,
+        o_bias: bool = False,
+        mlp_bias: bool = False,
+        gated: bool = True,
+        norm: str = "rms",
+        norms_per_layer: int = 2,
+        qk_norm: str = "none",
+        tied: bool = False,
+        head_bias: bool = False,
+        q_mult: int = 1,
+    ) -> None:
+        self.qkv_bias = qkv_bias
+        self.o_bias = o_bias
+        self.mlp_bias = mlp_bias
+        self.gated = gated
+        self.norm = norm
+        self.norms_per_layer = norms_per_layer
+        # "head": one head_dim-wide weight for q and one for k; "full" (one norm over all heads)
+        # and "perhead" (one norm per head) both hold a weight per query and key channel.
+        self.qk_norm = qk_norm
+        self.tied = tied
+        self.head_bias = head_bias
+        self.q_mult = q_mult  # 2 when the query projection also emits an output gate
 
 
-@dataclass(frozen=True, slots=True)
-class _Geom:
-    h: int
-    layers: int
-    heads: int
-    kv: int
-    hd: int
-    vocab: int
+class _Geom(FrozenRecord):
+    __slots__ = ("h", "layers", "heads", "kv", "hd", "vocab")
+
+    def __init__(self, h: int, layers: int, heads: int, kv: int, hd: int, vocab: int) -> None:
+        self.h = h
+        self.layers = layers
+        self.heads = heads
+        self.kv = kv
+        self.hd = hd
+        self.vocab = vocab
 
 
 def _geom(c: _Cfg) -> _Geom:
@@ -294,15 +325,17 @@ def _attn_block(g: _Geom, style: _Style) -> int:
     ) + _qk_norm(g, style)
 
 
-@dataclass(frozen=True, slots=True)
-class _MoE:
+class _MoE(FrozenRecord):
     """A mixture-of-experts feed-forward and the layers that use it."""
 
-    experts: int
-    used: int
-    per_expert: int
-    always: int  # router, shared experts and gates: every token goes through them
-    sparse: Callable[[int], bool]
+    __slots__ = ("experts", "used", "per_expert", "always", "sparse")
+
+    def __init__(self, experts: int, used: int, per_expert: int, always: int, sparse: Callable[[int], bool]) -> None:
+        self.experts = experts
+        self.used = used
+        self.per_expert = per_expert
+        self.always = always  # router, shared experts and gates: every token goes through them
+        self.sparse = sparse
 
     @property
     def size(self) -> int:
@@ -343,9 +376,7 @@ def _every_layer(_: int) -> bool:
 
 
 def _replace(style: _Style, **changes: Any) -> _Style:
-    values = {name: getattr(style, name) for name in _Style.__slots__}
-    values.update(changes)
-    return _Style(**values)
+    return style.replace(**changes)
 
 
 def _with_attention_bias(style: _Style, c: _Cfg, default: bool = False) -> _Style:
@@ -1067,7 +1098,8 @@ def _vision_estimate(v: _Cfg, text_hidden: int) -> int:
 
 # --------------------------------------------------------------------------- dispatch
 
-_Handler = Callable[[_Cfg], _Tally]
+if TYPE_CHECKING:
+    _Handler = Callable[[_Cfg], _Tally]
 
 _FAMILIES: dict[str, tuple[str, _Handler]] = {
     "llama": ("llama", _llama_like(LLAMA)),

@@ -8,9 +8,13 @@ compute ceiling derived from the parameter count alone). ``high is None`` means 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+
+from compliance.records import FrozenRecord, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Confidence(StrEnum):
@@ -40,8 +44,7 @@ class Confidence(StrEnum):
 _RANK = {Confidence.CONFIDENT: 0, Confidence.LIKELY: 1, Confidence.SPECULATIVE: 2, Confidence.UNKNOWN: 3}
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(FrozenRecord):
     """Where a fact came from.
 
     ``kind`` names the sort of source (``safetensors-header``, ``config``, ``card-metadata``,
@@ -50,10 +53,13 @@ class Evidence:
     summary, or the quoted sentence); ``line`` is a 1-based line number in ``source`` when known.
     """
 
-    kind: str
-    source: str
-    detail: str
-    line: int | None = None
+    __slots__ = ("kind", "source", "detail", "line")
+
+    def __init__(self, kind: str, source: str, detail: str, line: int | None = None) -> None:
+        self.kind = kind
+        self.source = source
+        self.detail = detail
+        self.line = line
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -68,29 +74,41 @@ class Evidence:
         return cls(str(data["kind"]), str(data["source"]), str(data["detail"]), data.get("line"))
 
 
-@dataclass(slots=True)
-class Fact:
-    """One fact about a model, with its interval, confidence, method and evidence."""
+class Fact(Record):
+    """One fact about a model, with its interval, confidence, method and evidence.
 
-    name: str
-    value: Any
-    low: float | None = None
-    high: float | None = None
-    confidence: Confidence = Confidence.CONFIDENT
-    method: str = "reported"
-    evidence: list[Evidence] = field(default_factory=list)
-    note: str | None = None
-    # Other estimates of the same fact that were not chosen (shown, never silently dropped).
-    alternatives: list[Fact] = field(default_factory=list)
+    A numeric value with no bounds given is exact: ``low`` and ``high`` default to it.
+    """
 
-    def __post_init__(self) -> None:
-        if isinstance(self.value, bool):
-            return
-        if isinstance(self.value, int | float):
-            if self.low is None:
-                self.low = float(self.value)
-            if self.high is None:
-                self.high = float(self.value)
+    __slots__ = ("name", "value", "low", "high", "confidence", "method", "evidence", "note", "alternatives")
+
+    def __init__(
+        self,
+        name: str,
+        value: Any,
+        low: float | None = None,
+        high: float | None = None,
+        confidence: Confidence = Confidence.CONFIDENT,
+        method: str = "reported",
+        evidence: list[Evidence] | None = None,
+        note: str | None = None,
+        alternatives: list[Fact] | None = None,
+    ) -> None:
+        if value is not None and not isinstance(value, bool) and isinstance(value, int | float):
+            if low is None:
+                low = float(value)
+            if high is None:
+                high = float(value)
+        self.name = name
+        self.value = value
+        self.low = low
+        self.high = high
+        self.confidence = confidence
+        self.method = method
+        self.evidence: list[Evidence] = [] if evidence is None else evidence
+        self.note = note
+        # Other estimates of the same fact that were not chosen (shown, never silently dropped).
+        self.alternatives: list[Fact] = [] if alternatives is None else alternatives
 
     @property
     def known(self) -> bool:

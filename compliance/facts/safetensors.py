@@ -9,16 +9,19 @@ that ranges match the declared shape, do not overlap and lie inside the file.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
+import os
 import struct
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from compliance.errors import ModelFileError
+from compliance.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, BinaryIO
 
 # The reference implementation refuses headers above 100 MB; real ones are tens of kB.
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -39,12 +42,14 @@ _PACKED_HINTS = ("qweight", "qzeros", ".scales", "g_idx", "_blocks", "_scales")
 _BUFFER_SUFFIXES = ("attn.bias", "attn.masked_bias", "rotary_emb.inv_freq")
 
 
-@dataclass(slots=True)
-class TensorInfo:
+class TensorInfo(Record):
     """One tensor's declared dtype and shape."""
 
-    dtype: str
-    shape: tuple[int, ...]
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, dtype: str, shape: tuple[int, ...]) -> None:
+        self.dtype = dtype
+        self.shape = shape
 
     @property
     def numel(self) -> int:
@@ -52,19 +57,22 @@ class TensorInfo:
         return math.prod(self.shape)
 
 
-@dataclass(slots=True)
-class SafetensorsSummary:
+class SafetensorsSummary(Record):
     """What the headers of a model's safetensors files say."""
 
-    files: list[str] = field(default_factory=list)
-    total: int = 0
-    by_dtype: dict[str, int] = field(default_factory=dict)
-    tensors: dict[str, TensorInfo] = field(default_factory=dict)
-    metadata: dict[str, str] = field(default_factory=dict)
-    bytes_read: int = 0
-    packed_quantized: bool = False
-    buffers: int = 0  # elements of stored buffers, left out of the total
-    note: str | None = None
+    __slots__ = ("files", "total", "by_dtype", "tensors", "metadata", "bytes_read", "packed_quantized", "buffers",
+                 "note")  # fmt: skip
+
+    def __init__(self, note: str | None = None) -> None:
+        self.files: list[str] = []
+        self.total = 0
+        self.by_dtype: dict[str, int] = {}
+        self.tensors: dict[str, TensorInfo] = {}
+        self.metadata: dict[str, str] = {}
+        self.bytes_read = 0
+        self.packed_quantized = False
+        self.buffers = 0  # elements of stored buffers, left out of the total
+        self.note = note
 
     def add(self, name: str, info: TensorInfo) -> None:
         """Count one tensor."""
@@ -133,51 +141,62 @@ def parse_header(
         tensors[name] = info
         spans.append((begin, end, name))
     spans.sort()
-    for (_b1, e1, n1), (b2, _e2, n2) in itertools.pairwise(spans):
-        if b2 < e1:
-            raise ModelFileError(f"tensors {n1!r} and {n2!r} overlap", source=source)
+    previous_end, previous = 0, ""
+    for begin, end, name in spans:
+        if begin < previous_end:
+            raise ModelFileError(f"tensors {previous!r} and {name!r} overlap", source=source)
+        previous_end, previous = end, name
     return tensors, metadata
 
 
 def _parse_entry(name: str, entry: Any, source: str) -> tuple[TensorInfo, int, int]:
-    where = f"tensor {name!r}"
-    if not isinstance(entry, dict):
-        raise ModelFileError("entry is not an object", source=source, where=where)
-    dtype = entry.get("dtype")
-    shape = entry.get("shape")
-    offsets = entry.get("data_offsets")
-    if dtype not in DTYPE_BITS:
-        raise ModelFileError(f"unknown dtype {dtype!r}", source=source, where=where)
-    if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
-        raise ModelFileError("shape is not a list of non-negative integers", source=source, where=where)
-    if (
-        not isinstance(offsets, list)
-        or len(offsets) != 2
-        or not all(_is_count(o) for o in offsets)
-        or offsets[1] < offsets[0]
-    ):
-        raise ModelFileError("data_offsets is not [begin, end] with begin <= end", source=source, where=where)
-    info = TensorInfo(dtype=dtype, shape=tuple(shape))
-    expected = math.ceil(info.numel * DTYPE_BITS[dtype] / 8)
-    if offsets[1] - offsets[0] != expected:
+    # Runs once per tensor (thousands per model): checks are written for speed, and the
+    # message is only formatted when one fails.
+    if type(entry) is not dict:
+        raise ModelFileError("entry is not an object", source=source, where=f"tensor {name!r}")
+    dtype: Any = entry.get("dtype")
+    shape: Any = entry.get("shape")
+    offsets: Any = entry.get("data_offsets")
+    bits = DTYPE_BITS.get(dtype) if type(dtype) is str else None
+    if bits is None:
+        raise ModelFileError(f"unknown dtype {dtype!r}", source=source, where=f"tensor {name!r}")
+    numel = 1
+    if type(shape) is not list:
+        numel = -1
+    else:
+        for d in shape:
+            if type(d) is not int or d < 0:  # JSON gives exact ints; bool and float are refused
+                numel = -1
+                break
+            numel *= d
+    if numel < 0:
+        raise ModelFileError("shape is not a list of non-negative integers", source=source, where=f"tensor {name!r}")
+    if type(offsets) is not list or len(offsets) != 2:
+        begin = end = -1
+    else:
+        begin, end = offsets
+        if type(begin) is not int or type(end) is not int or begin < 0 or end < begin:
+            begin = end = -1
+    if begin < 0:
         raise ModelFileError(
-            f"data_offsets span {offsets[1] - offsets[0]} bytes but {dtype}{list(shape)} needs {expected}",
-            source=source,
-            where=where,
+            "data_offsets is not [begin, end] with begin <= end", source=source, where=f"tensor {name!r}"
         )
-    return info, offsets[0], offsets[1]
-
-
-def _is_count(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+    expected = (numel * bits + 7) // 8
+    if end - begin != expected:
+        raise ModelFileError(
+            f"data_offsets span {end - begin} bytes but {dtype}{list(shape)} needs {expected}",
+            source=source,
+            where=f"tensor {name!r}",
+        )
+    return TensorInfo(dtype, tuple(shape)), begin, end
 
 
 def summarize_file(path: Path, summary: SafetensorsSummary, *, label: str | None = None) -> None:
     """Add one local safetensors file's tensors to ``summary``."""
     source = label or str(path)
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
             header, nread = read_header(fh, size=size, source=source)
     except OSError as exc:
         raise ModelFileError(f"cannot read: {exc.strerror or exc}", source=source) from None
@@ -192,16 +211,20 @@ def summarize_file(path: Path, summary: SafetensorsSummary, *, label: str | None
         summary.add(name, info)
 
 
-def weight_files(directory: Path) -> tuple[list[Path], str | None]:
+def weight_files(directory: Path, *, verify: bool = True) -> tuple[list[Path], str | None]:
     """The safetensors files that make up the model in ``directory``, and a note on the choice.
 
-    With an index, exactly the shards it names (each must exist). Without one,
+    With an index, exactly the shards it names (each must exist: checked here unless ``verify``
+    is False, for a caller that opens every shard anyway and reports a missing one). Without one,
     ``model.safetensors`` when present (repos often also ship a ``consolidated`` copy that must
     not be counted twice), else every top-level ``*.safetensors`` file.
     """
     index = directory / INDEX_NAME
     if index.is_file():
-        return _shards_from_index(index), None
+        shards = _shards_from_index(index)
+        if verify and not all(p.is_file() for p in shards):
+            raise _missing_shards(index, shards)
+        return shards, None
     single = directory / "model.safetensors"
     if single.is_file():
         return [single], None
@@ -224,24 +247,26 @@ def _shards_from_index(index: Path) -> list[Path]:
     weight_map = data.get("weight_map") if isinstance(data, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
         raise ModelFileError("no weight_map object", source=source)
-    names: list[str] = []
+    names: dict[str, None] = {}  # shard names in first-seen order
     for tensor, shard in weight_map.items():
+        if isinstance(shard, str) and shard in names:
+            continue
         if not isinstance(shard, str) or "/" in shard or "\\" in shard or shard in ("", ".", ".."):
             raise ModelFileError(f"weight_map entry {tensor!r} names an invalid shard", source=source)
-        if shard not in names:
-            names.append(shard)
-    shards = [index.parent / name for name in names]
+        names[shard] = None
+    return [index.parent / name for name in names]
+
+
+def _missing_shards(index: Path, shards: list[Path]) -> ModelFileError:
     missing = [p.name for p in shards if not p.is_file()]
-    if missing:
-        raise ModelFileError(
-            f"{len(missing)} shard(s) named in the index are missing, e.g. {missing[0]}", source=source
-        )
-    return shards
+    return ModelFileError(
+        f"{len(missing)} shard(s) named in the index are missing, e.g. {missing[0]}", source=str(index)
+    )
 
 
 def summarize_directory(directory: Path) -> SafetensorsSummary | None:
     """Summarize every safetensors header of a model directory, or None if it has none."""
-    files, note = weight_files(directory)
+    files, note = weight_files(directory, verify=False)
     if not files:
         return None
     summary = SafetensorsSummary(note=note)
@@ -249,7 +274,14 @@ def summarize_directory(directory: Path) -> SafetensorsSummary | None:
     if index.is_file():
         summary.bytes_read += index.stat().st_size
     for path in files:
-        summarize_file(path, summary)
+        try:
+            summarize_file(path, summary)
+        except ModelFileError:
+            # Shards are not stat-ed up front (hundreds of system calls on a large model): a
+            # missing one shows when it is opened, and then the index is checked as a whole.
+            if index.is_file() and not path.is_file():
+                raise _missing_shards(index, files) from None
+            raise
     return summary
 
 

@@ -7,26 +7,43 @@ added within a schema version; renaming or removing one means ``compliance-repor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+import time
 
 from compliance import ESTIMATOR_VERSION, __version__
-from compliance.facts.model import FactSet
-from compliance.inspection import Inspection, ModelRef
+from compliance.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import date
+    from typing import Any
+
+    from compliance.facts.model import FactSet
+    from compliance.inspection import Inspection, ModelRef
 
 SCHEMA = "compliance-report/1"
 
 
-@dataclass(slots=True)
-class Summary:
-    """The outcome of a check and how it was reached."""
+class Summary(Record):
+    """The outcome of a check and how it was reached.
 
-    outcome: str  # pass | fail | inconclusive | not_checked (inspect only)
-    exit_code: int
-    counts: dict[str, int] = field(default_factory=dict)
-    fail_on: str | None = None
-    fail_on_uncertain: bool = True
+    ``outcome`` is pass, fail, inconclusive, or not_checked (``compliance inspect``).
+    """
+
+    __slots__ = ("outcome", "exit_code", "counts", "fail_on", "fail_on_uncertain")
+
+    def __init__(
+        self,
+        outcome: str,
+        exit_code: int,
+        counts: dict[str, int] | None = None,
+        fail_on: str | None = None,
+        fail_on_uncertain: bool = True,
+    ) -> None:
+        self.outcome = outcome
+        self.exit_code = exit_code
+        self.counts: dict[str, int] = {} if counts is None else counts
+        self.fail_on = fail_on
+        self.fail_on_uncertain = fail_on_uncertain
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -39,23 +56,36 @@ class Summary:
         }
 
 
-@dataclass(slots=True)
-class Report:
+class Report(Record):
     """One inspection or check of one model."""
 
-    model: ModelRef
-    facts: FactSet
-    summary: Summary
-    findings: list[Any] = field(default_factory=list)  # compliance.rules Finding objects
-    rulesets: list[dict[str, Any]] = field(default_factory=list)
-    context: dict[str, Any] = field(default_factory=dict)
-    lineage: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    as_of: date | None = None
-    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    files_read: list[str] = field(default_factory=list)
-    bytes_read: int = 0
+    __slots__ = ("model", "facts", "summary", "findings", "rulesets", "context", "lineage", "warnings", "notes",
+                 "as_of", "generated_at", "files_read", "bytes_read")  # fmt: skip
+
+    def __init__(
+        self,
+        model: ModelRef,
+        facts: FactSet,
+        summary: Summary,
+        lineage: list[dict[str, Any]] | None = None,
+        warnings: list[str] | None = None,
+        files_read: list[str] | None = None,
+        bytes_read: int = 0,
+    ) -> None:
+        self.model = model
+        self.facts = facts
+        self.summary = summary
+        self.findings: list[Any] = []  # compliance.rules Finding objects
+        self.rulesets: list[dict[str, Any]] = []
+        self.context: dict[str, Any] = {}
+        self.lineage: list[dict[str, Any]] = [] if lineage is None else lineage
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.notes: list[str] = []
+        self.as_of: date | None = None
+        # UTC, to the second, ISO 8601 with "Z" (time.strftime: no datetime import on the fast path)
+        self.generated_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.files_read: list[str] = [] if files_read is None else files_read
+        self.bytes_read = bytes_read
 
     @classmethod
     def for_inspection(cls, inspection: Inspection) -> Report:
@@ -75,7 +105,7 @@ class Report:
         return {
             "schema": SCHEMA,
             "tool": {"name": "compliance", "version": __version__, "estimator_version": ESTIMATOR_VERSION},
-            "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "generated_at": self.generated_at,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "model": self.model.to_dict(),
             "context": dict(self.context),

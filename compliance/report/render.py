@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 import json
-from typing import Any
 
 from compliance.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 

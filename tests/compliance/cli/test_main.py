@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -81,14 +82,28 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
 
-def test_local_inspection_does_not_load_heavy_libraries(tmp_path: Path) -> None:
-    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors())
+def _loaded_after_inspect(target: Path, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after ``compliance inspect target``."""
     code = (
         "import sys\nfrom compliance.cli import run\n"
         f"run(['inspect', {str(target)!r}, '--format', 'json'])\n"
-        "heavy = [m for m in ('huggingface_hub', 'sqlmodel', 'sqlalchemy', 'flask', 'celery', 'torch', 'pydantic')"
-        " if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
+        f"print('LOADED', [m for m in {modules!r} if m in sys.modules])\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("LOADED ")
+    return list(ast.literal_eval(last.removeprefix("LOADED ")))
+
+
+def test_local_inspection_does_not_load_heavy_libraries(tmp_path: Path) -> None:
+    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors())
+    heavy = ("huggingface_hub", "sqlmodel", "sqlalchemy", "flask", "celery", "torch", "pydantic")
+    assert _loaded_after_inspect(target, heavy) == []
+
+
+def test_local_inspection_start_up_path_stays_lean(tmp_path: Path) -> None:
+    # The start-up budget of `compliance inspect` (bench/inspect_speed.py) depends on these
+    # standard-library modules staying off the path: each costs milliseconds to import.
+    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors(), card=None)
+    slow = ("dataclasses", "inspect", "typing", "shutil", "datetime", "yaml", "compliance.settings")
+    assert _loaded_after_inspect(target, slow) == []

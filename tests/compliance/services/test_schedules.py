@@ -31,7 +31,9 @@ def test_claiming_due_schedules_moves_them_on(session: Session) -> None:
     now = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     hourly = schedules.create_schedule(session, task=schedules.SCAN_TARGET_TASK, actor="alice", target_id=target_id,
                                        every_seconds=3600, first_run_at=now - timedelta(hours=5))  # fmt: skip
-    nightly = schedules.create_schedule(session, task=schedules.REEVALUATE_TASK, actor="alice", crontab="0 2 * * *")
+    # A fixed first run: left to the clock, "next 02:00" would depend on the day the test runs.
+    nightly = schedules.create_schedule(session, task=schedules.REEVALUATE_TASK, actor="alice", crontab="0 2 * * *",
+                                        first_run_at=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))  # fmt: skip
     off = schedules.create_schedule(session, task=schedules.EXPIRE_WAIVERS_TASK, actor="alice", every_seconds=60,
                                     enabled=False, first_run_at=now - timedelta(days=1))  # fmt: skip
     session.commit()

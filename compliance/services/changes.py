@@ -102,6 +102,34 @@ def record_changes(
     the caller has just written them) saves reading them back.
     """
     session.exec(sa.delete(ChangeRow).where(col(ChangeRow.scan_id) == scan_id, col(ChangeRow.model_id) == model_id))
+    rows = change_rows(
+        session,
+        scan_id=scan_id,
+        model_id=model_id,
+        previous=previous,
+        current=current,
+        previous_sha=previous_sha,
+        current_sha=current_sha,
+        current_verdicts=current_verdicts,
+    )
+    if rows:
+        session.exec(sa.insert(ChangeRow), params=rows)
+    return len(rows)
+
+
+def change_rows(
+    session: Session,
+    *,
+    scan_id: int,
+    model_id: str,
+    previous: CheckRow | None,
+    current: CheckRow,
+    previous_sha: str | None,
+    current_sha: str | None,
+    current_verdicts: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The :class:`ChangeRow` values :func:`record_changes` stores, without touching the table
+    (a scan's batch deletes and inserts the rows of many models at once)."""
     rows: list[dict[str, Any]] = []
 
     def add(kind: ChangeKind, cause: ChangeCause, detail: dict[str, Any] | None = None, **kw: Any) -> None:
@@ -127,9 +155,7 @@ def record_changes(
         detail = {k: v for k, v in flags.items() if v}
         for change in diff_verdicts(_verdicts(session, previous.id), now):
             add(change.kind, cause, detail, rule_id=change.rule_id, before=change.before, after=change.after)
-    if rows:
-        session.exec(sa.insert(ChangeRow), params=rows)
-    return len(rows)
+    return rows
 
 
 def _verdicts(session: Session, check_id: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ from compliance.storage.tables import (
     CheckStatus,
     FindingRow,
     ModelRow,
+    table_of,
     utcnow,
 )
 
@@ -331,6 +332,27 @@ def _stored_inspection(session: Session, check_id: str) -> tuple[Inspection, str
     return inspection, previous.estimator_version
 
 
+def evaluate_fresh(
+    model_ref: str,
+    revision: str | None,
+    inputs: dict[str, Any],
+    waivers: list[Any],
+    *,
+    settings: Settings,
+    inspector: Inspector | None,
+    rulebook: Any,
+    today: date,
+) -> Result:
+    """Inspect and evaluate a model for a check whose row the caller created as running and
+    will store with :func:`write_results` (a scan's batch). Errors propagate as raised."""
+    from compliance import ESTIMATOR_VERSION
+
+    job = _Job(model_ref=model_ref, revision=revision, inputs=inputs, waivers=waivers)
+    inspection, report, rulesets = _evaluate(job, settings=settings, inspector=inspector, rulebook=rulebook,
+                                             today=today)  # fmt: skip
+    return Result(inspection, report, rulesets, ESTIMATOR_VERSION)
+
+
 def _evaluate(
     job: _Job, *, settings: Settings, inspector: Inspector | None, rulebook: Any, today: date
 ) -> tuple[Inspection, Any, list[dict[str, Any]]]:
@@ -412,34 +434,80 @@ def _store(
 ) -> CheckRow:
     from compliance import ESTIMATOR_VERSION
 
-    document = report.to_dict()
+    estimator = job.stored_estimator if job.stored is not None else ESTIMATOR_VERSION
     with session_scope(session_factory) as session:
         row = _locked(session, check_id)
         if row.status in FINAL_STATUSES:
             return row  # another runner finished first; its result stands
-        session.exec(sa.delete(FindingRow).where(col(FindingRow.check_id) == check_id))
-        rows = [_finding_values(check_id, row.model_ref, f) for f in report.findings]
-        if rows:
-            session.exec(sa.insert(FindingRow), params=rows)
-        session.exec(
-            sa.update(CheckDataRow)
-            .where(col(CheckDataRow.check_id) == check_id)
-            .values(report=document, facts=inspection.facts.to_dict())
-        )
-        row.sha = inspection.model.sha or row.sha
+        (verdicts,) = write_results(session, [(row, Result(inspection, report, rulesets, estimator))])
+        if on_store is not None:
+            on_store(session, row, verdicts)
+        return row
+
+
+@dataclass(slots=True)
+class Result:
+    """What evaluating one check produced, ready to store."""
+
+    inspection: Inspection
+    report: Any  # compliance.report.model.Report
+    rulesets: list[dict[str, Any]]
+    estimator_version: str | None
+
+
+def write_results(session: Session, results: list[tuple[CheckRow, Result]]) -> list[dict[str, str]]:
+    """Store the results of checks whose rows the caller has locked and found unfinished.
+
+    Writes the findings (replacing any earlier ones), the report and facts documents and the
+    check's summary columns, with one statement per table for the whole list (a scan stores
+    its checks in batches). Returns each check's ``{rule_id: verdict}``, in order.
+    """
+    if not results:
+        return []
+    from compliance.storage.tables import pack_json
+
+    # Everything is serialised and compressed before the first write: on SQLite the first
+    # write takes the database's one write lock, which the other workers are waiting for.
+    findings: list[dict[str, Any]] = []
+    verdicts: list[dict[str, str]] = []
+    documents: list[dict[str, Any]] = []
+    for row, result in results:
+        rows = [_finding_values(row.id, row.model_ref, f) for f in result.report.findings]
+        findings.extend(rows)
+        verdicts.append({str(r["rule_id"]): str(r["verdict"]) for r in rows})
+        documents.append({
+            "b_check_id": row.id,
+            "b_report": pack_json(result.report.to_dict()),
+            "b_facts": pack_json(result.inspection.facts.to_dict()),
+        })  # fmt: skip
+    now = utcnow()
+    session.exec(sa.delete(FindingRow).where(col(FindingRow.check_id).in_([row.id for row, _ in results])))
+    if findings:
+        session.exec(sa.insert(FindingRow), params=findings)
+    data = table_of(CheckDataRow)
+    session.connection().execute(
+        sa.update(data)
+        .where(data.c.check_id == sa.bindparam("b_check_id"))
+        .values(
+            report=sa.bindparam("b_report", type_=sa.LargeBinary),
+            facts=sa.bindparam("b_facts", type_=sa.LargeBinary),
+        ),
+        documents,
+    )
+    for row, result in results:
+        rulesets = result.rulesets
+        row.sha = result.inspection.model.sha or row.sha
         row.status = CheckStatus.DONE
-        row.outcome = report.summary.outcome
-        row.exit_code = report.summary.exit_code
+        row.outcome = result.report.summary.outcome
+        row.exit_code = result.report.summary.exit_code
         row.ruleset_hashes = {str(rs["id"]): str(rs["sha256"]) for rs in rulesets}
         row.rules_hash = rules_digest(rulesets)
-        row.estimator_version = job.stored_estimator if job.stored is not None else ESTIMATOR_VERSION
-        row.as_of = report.as_of
+        row.estimator_version = result.estimator_version
+        row.as_of = result.report.as_of
         row.error = None
-        row.finished_at = utcnow()
+        row.finished_at = now
         session.add(row)
-        if on_store is not None:
-            on_store(session, row, {str(r["rule_id"]): str(r["verdict"]) for r in rows})
-        return row
+    return verdicts
 
 
 def _finding_values(check_id: str, model_ref: str, finding: Any) -> dict[str, Any]:

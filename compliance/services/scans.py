@@ -12,9 +12,14 @@ model's latest check is evaluated again from its stored facts under the current 
 (source ``reevaluate``, no hub request). Models whose rules hash is unchanged and for which no
 rule's effective date was crossed since their last check are skipped.
 
+Batches: a registry scan claims fresh items a batch at a time (one transaction claims them and
+creates their checks), inspects the batch's models, and stores every result with its item, its
+model's baseline and its changes in one more transaction, so a model costs a fraction of a
+commit and a handful of rows rather than some twenty statements of its own.
+
 Resuming: items are claimed ``pending -> running`` by a conditional update and finished
 ``running -> done|failed`` the same way; a done item is finished, with its model's baseline and
-changes, in the transaction that stores its check's result (one commit fewer per model). Running a scan id again
+changes, in the transaction that stores its check's result. Running a scan id again
 (a re-delivered task after a worker was killed) first returns items a dead runner left
 ``running`` to ``pending``, keeps every finished item, lists again only if the listing had not
 finished (unique ``(scan, model)`` drops the models already listed) and carries on. Each item's
@@ -40,20 +45,26 @@ from sqlmodel import Session, col, select
 
 from compliance.errors import ComplianceError, HubError, InputError, RateLimited, UsageError
 from compliance.services import audit
-from compliance.services.changes import record_changes
+from compliance.services.changes import change_rows
 from compliance.services.checks import (
+    FINAL_STATUSES,
+    INTERNAL_EXIT_CODE,
+    Result,
+    evaluate_fresh,
     fail_check,
     insert_check,
     rules_digest,
     run_check,
     submit_reevaluation,
     today_utc,
+    write_results,
 )
 from compliance.services.paging import Page, page_bounds
 from compliance.services.ports import Inspector, ListedModel, ModelLister
 from compliance.services.targets import target_spec
+from compliance.services.waivers import waivers_for_checks
 from compliance.settings import Settings
-from compliance.storage.db import SessionFactory, insert_ignore, session_scope
+from compliance.storage.db import SessionFactory, insert_ignore, inserted_keys, session_scope
 from compliance.storage.tables import (
     ChangeRow,
     CheckDataRow,
@@ -69,11 +80,17 @@ from compliance.storage.tables import (
     ScanStatus,
     ScanTargetRow,
     ScanTrigger,
+    new_check_id,
+    table_of,
     utcnow,
 )
 
 PAGE_SIZE = 100
 _BATCH = 50
+# Fresh items claimed, inspected and stored together: fewer transactions (and, on SQLite, fewer
+# turns of the one write lock) per model, at the cost of redoing at most this many models
+# when a worker is killed.
+_STORE_BATCH = 20
 # How often one item is put back after a deadlock or serialization failure before it fails.
 _MAX_ITEM_RETRIES = 3
 # SQLSTATEs of transient conflicts between concurrent transactions (PostgreSQL).
@@ -320,6 +337,16 @@ class _Item:
 
 
 @dataclass(slots=True)
+class _Claim:
+    """A batch-claimed item with the check created for it."""
+
+    item: _Item
+    check_id: str
+    inputs: dict[str, Any]
+    waivers: list[Any]
+
+
+@dataclass(slots=True)
 class _Run:
     """One runner's pass over one scan."""
 
@@ -442,20 +469,249 @@ class _Run:
     # processing
 
     def process_pending(self) -> None:
-        """Process pending items, oldest first, until none is left."""
+        """Process pending items, oldest first, until none is left.
+
+        A registry scan's items that have no check yet go in batches of :data:`_STORE_BATCH`:
+        one transaction claims a batch and creates its checks, the models are inspected, and
+        one transaction stores every result with its item, baseline and changes. An item that
+        already has a check (a resumed run, a released batch, a re-evaluation) goes alone.
+        """
         while True:
             with session_scope(self.session_factory) as session:
-                ids = session.exec(
-                    select(ScanItemRow.id)
+                rows = session.exec(
+                    select(ScanItemRow.id, ScanItemRow.check_id)
                     .where(col(ScanItemRow.scan_id) == self.scan_id, col(ScanItemRow.status) == ItemStatus.PENDING)
                     .order_by(col(ScanItemRow.id))
                     .limit(_BATCH)
                 ).all()
-            if not ids:
+            if not rows:
                 return
-            for item_id in ids:
-                if item_id is not None:
+            batched = self.kind is ScanKind.REGISTRY
+            fresh = [item_id for item_id, check_id in rows if item_id is not None and check_id is None and batched]
+            for start in range(0, len(fresh), _STORE_BATCH):
+                self.process_batch(fresh[start : start + _STORE_BATCH])
+            for item_id, check_id in rows:
+                if item_id is not None and not (check_id is None and batched):
                     self.process_item(item_id)
+
+    def process_batch(self, item_ids: list[int]) -> None:
+        """Claim, inspect and store several fresh items (see :meth:`process_pending`)."""
+        claims = self._claim_batch(item_ids)
+        done: list[tuple[_Claim, Result]] = []
+        failed: list[tuple[_Claim, str, int]] = []
+        try:
+            for claim in claims:
+                try:
+                    result = evaluate_fresh(
+                        claim.item.model_id,
+                        claim.item.sha,
+                        claim.inputs,
+                        claim.waivers,
+                        settings=self.settings,
+                        inspector=self.inspector,
+                        rulebook=self.book,
+                        today=self.today,
+                    )
+                except RateLimited:
+                    raise
+                except ComplianceError as exc:  # a hub error, a missing model, a malformed file
+                    failed.append((claim, exc.one_line(), int(exc.exit_code)))
+                except Exception as exc:  # one bad model must not stop the scan
+                    failed.append((claim, f"internal error: {type(exc).__name__}: {exc}", INTERNAL_EXIT_CODE))
+                else:
+                    done.append((claim, result))
+        except RateLimited:
+            ended = {id(c) for c, _ in done} | {id(c) for c, _, _ in failed}
+            self._store_batch(done, failed)
+            self._release_batch([c for c in claims if id(c) not in ended])
+            raise
+        self._store_batch(done, failed)
+
+    def _claim_batch(self, item_ids: list[int]) -> list[_Claim]:
+        """Claim pending items without a check, create their checks (running), read their waivers."""
+        items = table_of(ScanItemRow)
+        now = utcnow()
+        inputs = {"options": self.options, "uploaded": None}
+        with session_scope(self.session_factory) as session:
+            connection = session.connection()
+            claimed = connection.execute(
+                sa.update(items)
+                .where(
+                    items.c.id.in_(item_ids),
+                    items.c.status == ItemStatus.PENDING.value,
+                    items.c.check_id.is_(None),
+                )
+                .values(status=ItemStatus.RUNNING.value)
+                .returning(items.c.id, items.c.model_id, items.c.sha, items.c.last_modified)
+            ).all()
+            if not claimed:
+                return []
+            checks = {
+                f"scan:{self.scan_id}:{model_id}": {
+                    "id": new_check_id(), "model_ref": model_id, "revision": sha, "sha": None,
+                    "source": CheckSource.SCAN.value, "requested_by": f"scan:{self.scan_id}", "queue": None,
+                    "status": CheckStatus.RUNNING.value, "attempts": 1,
+                    "idempotency_key": f"scan:{self.scan_id}:{model_id}", "created_at": now, "started_at": now,
+                }
+                for _, model_id, sha, _ in claimed
+            }  # fmt: skip
+            inserted = set(inserted_keys(session, CheckRow, list(checks.values()), conflict=["idempotency_key"]))
+            if inserted:
+                connection.execute(
+                    sa.insert(table_of(CheckDataRow)), [{"check_id": cid, "inputs": inputs} for cid in inserted]
+                )
+            use_waivers = bool(self.options.get("use_waivers", True))
+            models = [model_id for _, model_id, _, _ in claimed]
+            waivers = waivers_for_checks(session, models, today=self.today) if use_waivers else {}
+            out: list[_Claim] = []
+            links: list[dict[str, Any]] = []
+            for item_id, model_id, sha, modified in claimed:
+                check_id = checks[f"scan:{self.scan_id}:{model_id}"]["id"]
+                if check_id not in inserted:
+                    # An earlier run left a check under this key: the item goes the one-by-one way.
+                    existing = session.exec(
+                        select(CheckRow.id).where(col(CheckRow.idempotency_key) == f"scan:{self.scan_id}:{model_id}")
+                    ).first()
+                    links.append({"b_id": item_id, "b_check": existing, "b_status": ItemStatus.PENDING.value})
+                    continue
+                links.append({"b_id": item_id, "b_check": check_id, "b_status": ItemStatus.RUNNING.value})
+                item = _Item(item_id, model_id, sha, modified)
+                out.append(_Claim(item, check_id, inputs, waivers.get(model_id, [])))
+            connection.execute(
+                sa.update(items)
+                .where(items.c.id == sa.bindparam("b_id"))
+                .values(check_id=sa.bindparam("b_check"), status=sa.bindparam("b_status")),
+                links,
+            )
+            return out
+
+    def _release_batch(self, claims: list[_Claim]) -> None:
+        """Put claimed items back (their checks are kept, queued, and reused one by one)."""
+        if not claims:
+            return
+        with session_scope(self.session_factory) as session:
+            session.exec(
+                sa.update(ScanItemRow)
+                .where(
+                    col(ScanItemRow.id).in_([c.item.id for c in claims]), col(ScanItemRow.status) == ItemStatus.RUNNING
+                )
+                .values(status=ItemStatus.PENDING)
+                .execution_options(synchronize_session=False)
+            )
+            session.exec(
+                sa.update(CheckRow)
+                .where(col(CheckRow.id).in_([c.check_id for c in claims]), col(CheckRow.status) == CheckStatus.RUNNING)
+                .values(status=CheckStatus.QUEUED)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _store_batch(self, done: list[tuple[_Claim, Result]], failed: list[tuple[_Claim, str, int]]) -> None:
+        """Store a batch's results; on a database error, put the batch back to be redone one by one."""
+        if not done and not failed:
+            return
+        try:
+            with session_scope(self.session_factory) as session:
+                self._write_batch(session, done, failed)
+        except sa.exc.DBAPIError:
+            # A deadlock or a lost connection: nothing of the batch was stored. Its items keep
+            # their checks, so the one-by-one path (with its bounded retries) takes them.
+            self._release_batch([c for c, _ in done] + [c for c, _, _ in failed])
+
+    def _write_batch(
+        self, session: Session, done: list[tuple[_Claim, Result]], failed: list[tuple[_Claim, str, int]]
+    ) -> None:
+        now = utcnow()
+        ids = [c.check_id for c, _ in done] + [c.check_id for c, _, _ in failed]
+        rows = {r.id: r for r in session.exec(select(CheckRow).where(col(CheckRow.id).in_(ids)).with_for_update())}
+        # A check another runner finished meanwhile keeps its result; that runner finished its item.
+        stored = [(rows[c.check_id], c, r) for c, r in done if rows[c.check_id].status not in FINAL_STATUSES]
+        verdicts = write_results(session, [(row, result) for row, _, result in stored])
+        errors = 0
+        for claim, message, code in failed:
+            row = rows[claim.check_id]
+            if row.status in FINAL_STATUSES:
+                continue
+            row.status, row.error, row.exit_code, row.finished_at = CheckStatus.FAILED, message[:2000], code, now
+            session.add(row)
+            errors += session.exec(
+                sa.update(ScanItemRow)
+                .where(col(ScanItemRow.id) == claim.item.id, col(ScanItemRow.status) == ItemStatus.RUNNING)
+                .values(status=ItemStatus.FAILED, error=message[:500], finished_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        items = table_of(ScanItemRow)
+        moved = set(
+            session.connection()
+            .execute(
+                sa.update(items)
+                .where(items.c.id.in_([c.item.id for _, c, _ in stored]), items.c.status == ItemStatus.RUNNING.value)
+                .values(status=ItemStatus.DONE.value, error=None, finished_at=now)
+                .returning(items.c.id)
+            )
+            .scalars()
+        ) if stored else set()  # fmt: skip
+        finished: list[tuple[CheckRow, _Item, dict[str, str] | None]] = [
+            (row, claim.item, v) for (row, claim, _), v in zip(stored, verdicts, strict=True) if claim.item.id in moved
+        ]
+        changes = self._advance_models(session, finished)
+        session.exec(
+            sa.update(ScanRow)
+            .where(col(ScanRow.id) == self.scan_id)
+            .values(
+                heartbeat_at=now,
+                done=ScanRow.done + len(finished),
+                changes=ScanRow.changes + changes,
+                errors=ScanRow.errors + errors,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    def _advance_models(self, session: Session, finished: list[tuple[CheckRow, _Item, dict[str, str] | None]]) -> int:
+        """Record each model's changes against its previous check, then make the new check its
+        baseline; one statement per table for the whole list. Returns how many changes."""
+        if not finished:
+            return 0
+        model_ids = [item.model_id for _, item, _ in finished]
+        models = {
+            m.id: m for m in session.exec(select(ModelRow).where(col(ModelRow.id).in_(model_ids)).with_for_update())
+        }
+        previous_ids = [m.latest_check_id for m in models.values() if m.latest_check_id]
+        previous = (
+            {c.id: c for c in session.exec(select(CheckRow).where(col(CheckRow.id).in_(previous_ids)))}
+            if previous_ids
+            else {}
+        )
+        changes: list[dict[str, Any]] = []
+        revisions: list[dict[str, Any]] = []
+        for check, item, verdicts in finished:
+            model = models.get(item.model_id) or ModelRow(id=item.model_id, author=item.model_id.split("/")[0])
+            sha = item.sha or check.sha
+            changes += change_rows(
+                session,
+                scan_id=self.scan_id,
+                model_id=item.model_id,
+                previous=previous.get(model.latest_check_id) if model.latest_check_id else None,
+                current=check,
+                previous_sha=model.last_sha,
+                current_sha=sha,
+                current_verdicts=verdicts,
+            )
+            model.latest_check_id = check.id
+            model.last_sha = sha
+            model.last_modified = item.last_modified or model.last_modified
+            session.add(model)
+            if sha:
+                revisions.append(
+                    {"model_id": item.model_id, "sha": sha, "last_modified": item.last_modified, "seen_at": utcnow()}
+                )
+        session.exec(
+            sa.delete(ChangeRow).where(col(ChangeRow.scan_id) == self.scan_id, col(ChangeRow.model_id).in_(model_ids))
+        )
+        if changes:
+            session.exec(sa.insert(ChangeRow), params=changes)
+        session.flush()  # the models exist before their revisions refer to them
+        insert_ignore(session, RevisionRow, revisions, conflict=["model_id", "sha"])
+        return len(changes)
 
     def process_item(self, item_id: int) -> None:
         """Claim one item, run its check, record its changes, finish it."""
@@ -568,7 +824,7 @@ class _Run:
         ).rowcount
         if moved != 1:
             return  # another runner finished it
-        changes = self._advance_model(session, item, check, verdicts)
+        changes = self._advance_models(session, [(check, item, verdicts)])
         session.exec(
             sa.update(ScanRow)
             .where(col(ScanRow.id) == self.scan_id)
@@ -594,7 +850,7 @@ class _Run:
             row = session.get(ScanItemRow, item_id)
             assert row is not None
             item = _Item(item_id, row.model_id, row.sha, row.last_modified)
-            changes = self._advance_model(session, item, check) if done else 0
+            changes = self._advance_models(session, [(check, item, None)]) if done else 0
             counters: dict[str, Any] = (
                 {"done": ScanRow.done + 1, "changes": ScanRow.changes + changes}
                 if done
@@ -603,36 +859,6 @@ class _Run:
             session.exec(
                 sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow(), **counters)
             )
-
-    def _advance_model(
-        self, session: Session, item: _Item, check: CheckRow, verdicts: dict[str, str] | None = None
-    ) -> int:
-        """Record the changes against the model's previous check, then make this check its baseline."""
-        model = session.exec(select(ModelRow).where(col(ModelRow.id) == item.model_id).with_for_update()).first()
-        if model is None:
-            model = ModelRow(id=item.model_id, author=item.model_id.split("/")[0])
-        previous = session.get(CheckRow, model.latest_check_id) if model.latest_check_id else None
-        sha = item.sha or check.sha
-        count = record_changes(
-            session,
-            scan_id=self.scan_id,
-            model_id=item.model_id,
-            previous=previous,
-            current=check,
-            previous_sha=model.last_sha,
-            current_sha=sha,
-            current_verdicts=verdicts,
-        )
-        model.latest_check_id = check.id
-        model.last_sha = sha
-        model.last_modified = item.last_modified or model.last_modified
-        session.add(model)
-        session.flush()
-        if sha:
-            insert_ignore(session, RevisionRow, [
-                {"model_id": item.model_id, "sha": sha, "last_modified": item.last_modified, "seen_at": utcnow()}
-            ], conflict=["model_id", "sha"])  # fmt: skip
-        return count
 
     # finishing
 

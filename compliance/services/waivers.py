@@ -136,13 +136,18 @@ def active_for(session: Session, model_id: str, *, today: date) -> list[WaiverRo
 
 def waivers_for_check(session: Session, model_id: str, *, today: date) -> list[Waiver]:
     """The waivers a check of ``model_id`` should apply, as rule-engine waivers (see module doc)."""
+    return waivers_for_checks(session, [model_id], today=today)[model_id]
+
+
+def waivers_for_checks(session: Session, model_ids: Iterable[str], *, today: date) -> dict[str, list[Waiver]]:
+    """:func:`waivers_for_check` for several models, with one query."""
     since = today - timedelta(days=EXPIRED_NOTE_DAYS)
     rows = session.exec(
         select(WaiverRow)
         .where(col(WaiverRow.revoked_at).is_(None), col(WaiverRow.expires) >= since)
         .order_by(col(WaiverRow.id))
     ).all()
-    return to_rule_waivers(r for r in rows if _matches(r, model_id))
+    return {model_id: to_rule_waivers(r for r in rows if _matches(r, model_id)) for model_id in model_ids}
 
 
 def to_rule_waivers(rows: Iterable[WaiverRow]) -> list[Waiver]:

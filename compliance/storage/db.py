@@ -132,8 +132,13 @@ def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]], *, c
     same model or scan item at once both succeed, and neither duplicates it. Returns how many
     rows were inserted.
     """
+    return len(inserted_keys(session, table, rows, conflict=conflict))
+
+
+def inserted_keys(session: Session, table: Any, rows: list[dict[str, Any]], *, conflict: list[str]) -> list[Any]:
+    """:func:`insert_ignore`, returning the primary keys of the rows actually inserted."""
     if not rows:
-        return 0
+        return []
     dialect = session.get_bind().dialect.name
     table = table.__table__
     if dialect == "sqlite":
@@ -148,4 +153,6 @@ def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]], *, c
         raise NotImplementedError(f"insert_ignore has no form for {dialect}")
     # RETURNING lists exactly the inserted rows; the driver's rowcount for this statement is
     # not reliable on every backend (psycopg reports -1).
-    return len(session.exec(statement.returning(*table.primary_key.columns)).all())
+    keys = list(table.primary_key.columns)
+    result = session.exec(statement.returning(*keys)).all()
+    return [r[0] for r in result] if len(keys) == 1 else [tuple(r) for r in result]

@@ -88,6 +88,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def pack_json(value: Any) -> bytes:
+    """A JSON document as :class:`CompressedJSON` stores it (for statements that bind the bytes
+    themselves, to do this work before a transaction takes its locks)."""
+    text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
 class CompressedJSON(sa.types.TypeDecorator[Any]):
     """A JSON document stored zlib-compressed (BLOB on SQLite, bytea on PostgreSQL).
 
@@ -104,10 +111,7 @@ class CompressedJSON(sa.types.TypeDecorator[Any]):
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
         """Serialise and compress."""
-        if value is None:
-            return None
-        text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
-        return zlib.compress(text.encode("utf-8"), 6)
+        return None if value is None else pack_json(value)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> Any:
         """Decompress and parse."""
@@ -119,6 +123,12 @@ class Base(SQLModel, registry=registry(metadata=sa.MetaData(naming_convention=NA
 
 
 METADATA: sa.MetaData = Base.metadata
+
+
+def table_of(model: type[Base]) -> sa.Table:
+    """The Core table of a table class, for statements that skip the ORM's bookkeeping."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 # --- vocabularies ------------------------------------------------------------------------

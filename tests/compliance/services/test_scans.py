@@ -169,15 +169,18 @@ def test_a_scan_killed_mid_way_resumes_without_redoing_or_duplicating(
         scan = session.exec(select(ScanRow)).one()
         assert scan.status == "running"
         statuses = [i.status for i in session.exec(select(ScanItemRow).order_by(col(ScanItemRow.id))).all()]
-        assert statuses[:11] == ["done"] * 11 and statuses[11] == "running"
-        assert count(session, CheckRow) == 12
+        # Items are claimed and stored in batches (here one batch per page of 10): the first
+        # page is stored; the second was claimed, with its checks, when the worker died.
+        assert statuses == ["done"] * 10 + ["running"] * 10
+        assert count(session, CheckRow) == 20
     resumed = FakeInspector(parameters=crashing.parameters)
     scan = scans.run_scan(
         session_factory, _id(scan), settings=Settings(), lister=StaticLister(models), inspector=resumed, rulebook=book,
         today=TODAY, page_size=10,
     )  # fmt: skip
     assert (scan.status, scan.total, scan.done, scan.errors) == ("done", 30, 30, 0)
-    assert [m for m, _ in resumed.calls] == [m.model_id for m in models[11:]]  # the killed one is redone, no other
+    # The unfinished batch is redone (its checks reused), nothing stored before the kill is.
+    assert [m for m, _ in resumed.calls] == [m.model_id for m in models[10:]]
     with session_scope(session_factory) as session:
         assert count(session, CheckRow) == 30
         assert count(session, FindingRow) == 60
@@ -230,8 +233,11 @@ def test_a_rate_limit_stops_the_scan_resumably(session_factory: SessionFactory, 
     with session_scope(session_factory) as session:
         scan = session.exec(select(ScanRow)).one()
         assert scan.status == "running"
-        item = session.exec(select(ScanItemRow).where(ScanItemRow.model_id == models[2].model_id)).one()
-        assert item.status == "pending" and item.check_id is not None
+        items = session.exec(select(ScanItemRow).order_by(col(ScanItemRow.id))).all()
+        # The batch's models inspected before the limit are stored; the rest go back, checks kept.
+        assert [i.status for i in items] == ["done", "done", "pending", "pending", "pending"]
+        assert all(i.check_id is not None for i in items)
+        assert {session.get(CheckRow, i.check_id).status for i in items[2:]} == {"queued"}  # type: ignore[union-attr]
     limited.fail.clear()
     lister = StaticLister(models)
     done = scans.run_scan(
@@ -273,6 +279,41 @@ def test_a_hub_error_fails_only_that_model_and_it_is_retried_next_time(
     second = scan_once(session_factory, target_id, StaticLister(models), flaky, book)
     assert [m for m, _ in flaky.calls] == [models[1].model_id]
     assert (second.done, second.skipped) == (1, 3)
+
+
+def test_a_bug_on_one_model_fails_its_item_and_not_the_batch(session_factory: SessionFactory, book: Any) -> None:
+    models = catalogue(3)
+    buggy = FakeInspector(fail={models[1].model_id: ValueError("unexpected shape")})
+    scan = scan_once(session_factory, new_target(session_factory), StaticLister(models), buggy, book)
+    assert (scan.status, scan.done, scan.errors) == ("done", 2, 1)
+    with session_scope(session_factory) as session:
+        item = session.exec(select(ScanItemRow).where(ScanItemRow.model_id == models[1].model_id)).one()
+        assert item.status == "failed" and item.error == "internal error: ValueError: unexpected shape"
+        check = session.get(CheckRow, item.check_id)
+        assert check is not None and (check.status, check.exit_code) == ("failed", checks.INTERNAL_EXIT_CODE)
+
+
+def test_a_batch_the_database_refuses_is_redone_one_by_one(
+    session_factory: SessionFactory, inspector: FakeInspector, book: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = scans.write_results
+    refusals: list[int] = []
+
+    def refuse_once(session: Session, results: list[Any]) -> list[dict[str, str]]:
+        if not refusals:
+            refusals.append(len(results))
+            raise sa.exc.OperationalError("UPDATE check_data", {}, Exception("deadlock detected"))
+        return real(session, results)
+
+    monkeypatch.setattr(scans, "write_results", refuse_once)
+    models = catalogue(4)
+    scan = scan_once(session_factory, new_target(session_factory), StaticLister(models), inspector, book)
+    assert refusals == [4]
+    assert (scan.status, scan.done, scan.errors) == ("done", 4, 0)
+    assert [m for m, _ in inspector.calls] == [m.model_id for m in models] * 2  # inspected again, one by one
+    with session_scope(session_factory) as session:
+        assert count(session, CheckRow) == 4  # the batch's checks were reused
+        assert sum(1 for c in changes(session, scan.id) if c[1] == "new_model") == 4
 
 
 def test_a_model_the_hub_hides_fails_its_item(session_factory: SessionFactory, book: Any) -> None:

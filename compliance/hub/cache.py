@@ -40,7 +40,10 @@ def _safe(name: str) -> str:
 class HubCache:
     """Cache of one hub's answers under ``root``."""
 
-    def __init__(self, root: Path, endpoint: str) -> None:
+    def __init__(self, root: Path, endpoint: str, *, writable: bool = True) -> None:
+        # Not writable: answers are read from the cache but new ones are not stored (a
+        # registry sweep, whose models are rarely asked about again at the same commit).
+        self.writable = writable
         parts = urlsplit(endpoint)
         digest = hashlib.sha256(endpoint.rstrip("/").encode()).hexdigest()[:10]
         host = re.sub(r"[^A-Za-z0-9.-]", "_", f"{parts.hostname or 'hub'}-{parts.port or ''}".rstrip("-"))
@@ -66,6 +69,8 @@ class HubCache:
 
     def save_info(self, repo_id: str, revision: str | None, info: HubInfo) -> None:
         """Cache a description under the revision asked and, when known, its commit sha."""
+        if not self.writable:
+            return
         data = json.dumps(info.to_json(), sort_keys=True).encode()
         self._write_if_changed(self._info_path(repo_id, revision), data)
         if info.sha and info.sha != revision:
@@ -80,7 +85,7 @@ class HubCache:
 
     def save_file(self, repo_id: str, sha: str, filename: str, data: bytes) -> None:
         """Cache a file read at commit ``sha``."""
-        if is_sha(sha):
+        if self.writable and is_sha(sha):
             self._write(self._file_path(repo_id, sha, filename), data)
 
     @classmethod

@@ -174,6 +174,7 @@ class HubClient:
         settings: Settings,
         *,
         cache_dir: Path | None = None,
+        cache_writes: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -185,7 +186,7 @@ class HubClient:
         self.timeout = settings.hub_timeout
         self.retries = max(0, settings.hub_retries)
         self.budget_seconds = settings.hub_budget
-        self.cache = HubCache(cache_dir or default_cache_dir(), self.endpoint)
+        self.cache = HubCache(cache_dir or default_cache_dir(), self.endpoint, writable=cache_writes)
         self.stats = RequestStats()
         self._sleep = sleep
         self._jitter = jitter

@@ -38,6 +38,7 @@ def inspect_hub(
     references: Sequence[str] = (),
     session: HubSession | None = None,
     cache_dir: Path | None = None,
+    cache_writes: bool = True,
     client: HubClient | None = None,
 ) -> Inspection:
     """Inspect ``target`` (a hub model ID, validated by :func:`compliance.targets.parse_target`).
@@ -46,11 +47,12 @@ def inspect_hub(
     cross-check the hub's totals; ``references`` are model ids to compare architectures
     against when no base model is declared; ``session`` holds the fingerprint index and
     recently inspected bases (default: one per process). ``client`` lets a caller reuse one
-    client (and its request counters) across checks.
+    client (and its request counters) across checks. ``cache_writes`` False reads the local
+    cache but does not add to it.
     """
     if target.model_id is None:
         raise ValueError("inspect_hub needs a hub model ID, not a local path")
-    hub = client or HubClient(settings, cache_dir=cache_dir)
+    hub = client or HubClient(settings, cache_dir=cache_dir, cache_writes=cache_writes)
     walker = Walker(
         hub,
         hub.new_budget(),

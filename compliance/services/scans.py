@@ -60,7 +60,7 @@ from compliance.services.checks import (
     write_results,
 )
 from compliance.services.paging import Page, page_bounds
-from compliance.services.ports import Inspector, ListedModel, ModelLister
+from compliance.services.ports import Inspector, ListedModel, ModelLister, sweep_inspector
 from compliance.services.targets import target_spec
 from compliance.services.waivers import waivers_for_checks
 from compliance.settings import Settings
@@ -183,13 +183,15 @@ def run_scan(
 ) -> ScanRow:
     """Run (or resume) a scan to the end; returns the finished scan. See the module docstring.
 
-    ``lister`` is required for a registry scan; ``inspector`` defaults to the hub;
+    ``lister`` is required for a registry scan; ``inspector`` defaults to the hub, read
+    without filling the local hub cache (:func:`~compliance.services.ports.sweep_inspector`);
     ``rulebook`` defaults to the sets in ``settings.rules_paths`` or the shipped ones.
     """
     from compliance.check import load_rulebook
 
     book = rulebook if rulebook is not None else load_rulebook(list(settings.rules_paths) or None)
-    run = _Run(session_factory, scan_id, settings=settings, inspector=inspector, book=book, today=today or today_utc())
+    run = _Run(session_factory, scan_id, settings=settings, inspector=inspector or sweep_inspector, book=book,
+               today=today or today_utc())  # fmt: skip
     with session_scope(session_factory) as session:
         scan = session.get(ScanRow, scan_id)
         if scan is None:

@@ -140,6 +140,16 @@ def test_repeated_runs_read_files_from_the_cache(hub: HubServer, run: Run) -> No
     assert any(f.endswith("README.md (cached)") for f in second.files_read)
 
 
+def test_a_sweep_reads_the_cache_but_does_not_fill_it(hub: HubServer, run: Run) -> None:
+    swept = run.inspect(MODEL, cache_writes=False)
+    assert not run.cache_dir.exists() or not any(p.is_file() for p in run.cache_dir.rglob("*"))
+    run.inspect(MODEL)  # an ordinary check fills the cache ...
+    hub.clear_log()
+    again = run.inspect(MODEL, cache_writes=False)  # ... which a sweep then reads
+    assert [e["path"] for e in hub_requests(hub)] == [f"/api/models/{MODEL}"]
+    assert again.facts.to_dict() == swept.facts.to_dict()
+
+
 def test_offline_answers_from_the_cache_with_zero_requests(hub: HubServer, run: Run) -> None:
     online = run.inspect("meta-llama/Llama-3.1-8B-Instruct")
     hub.clear_log()

@@ -180,12 +180,16 @@ def run_scan(
     rulebook: Any = None,
     today: date | None = None,
     page_size: int = PAGE_SIZE,
+    reclaim: bool = True,
 ) -> ScanRow:
     """Run (or resume) a scan to the end; returns the finished scan. See the module docstring.
 
     ``lister`` is required for a registry scan; ``inspector`` defaults to the hub, read
     without filling the local hub cache (:func:`~compliance.services.ports.sweep_inspector`);
     ``rulebook`` defaults to the sets in ``settings.rules_paths`` or the shipped ones.
+    ``reclaim`` puts items left running back to pending first: right for a runner that
+    resumes a scan whose runners were lost, wrong for a follower joining a live runner (it
+    would take that runner's claimed items and redo them).
     """
     from compliance.check import load_rulebook
 
@@ -209,7 +213,7 @@ def run_scan(
                 raise UsageError("a registry scan needs a model lister")
             spec = target_spec(target)
             run.options = dict(target.options or {})
-        _begin(session, scan, run.rules_hash)
+        _begin(session, scan, run.rules_hash, reclaim=reclaim)
     try:
         run.process_pending()
         if not listed:
@@ -248,16 +252,18 @@ def reevaluate(
     return run_scan(session_factory, scan_id, settings=settings, rulebook=rulebook, today=today)
 
 
-def _begin(session: Session, scan: ScanRow, rules_hash: str) -> None:
+def _begin(session: Session, scan: ScanRow, rules_hash: str, *, reclaim: bool) -> None:
     now = utcnow()
     if scan.kind == ScanKind.REEVALUATE and scan.started_at is None:
         _audit_rules_change(session, rules_hash)
     scan.status = ScanStatus.RUNNING
     scan.started_at = scan.started_at or now
     scan.heartbeat_at = now
-    scan.attempts += 1
     scan.rules_hash = rules_hash
     session.add(scan)
+    if not reclaim:
+        return  # a follower: the runner it joins holds its claims
+    scan.attempts += 1
     # Items a killed runner left claimed go back to the queue (their checks are reused).
     session.exec(
         sa.update(ScanItemRow)
@@ -382,6 +388,7 @@ class _Run:
             except UsageError as exc:
                 invalid.setdefault(model.model_id[:200], exc.one_line())
         with session_scope(self.session_factory) as session:
+            self._lock_scan(session)
             insert_ignore(session, ModelRow, [
                 {"id": m.model_id, "author": m.author or m.model_id.split("/")[0], "gated": m.gated,
                  "private": m.private, "first_seen": now, "last_seen": now}
@@ -673,6 +680,7 @@ class _Run:
         baseline; one statement per table for the whole list. Returns how many changes."""
         if not finished:
             return 0
+        self._lock_scan(session)
         model_ids = [item.model_id for _, item, _ in finished]
         models = {
             m.id: m for m in session.exec(select(ModelRow).where(col(ModelRow.id).in_(model_ids)).with_for_update())
@@ -861,6 +869,20 @@ class _Run:
             session.exec(
                 sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow(), **counters)
             )
+
+    def _lock_scan(self, session: Session) -> None:
+        """Take the scan's row lock (and move its heartbeat) before any model row.
+
+        Every transaction that writes both models and the scan takes them in this order, so
+        two runners of one scan on PostgreSQL queue up instead of deadlocking (the listing
+        updates a page of models while the other runner stores results for some of them).
+        """
+        session.exec(
+            sa.update(ScanRow)
+            .where(col(ScanRow.id) == self.scan_id)
+            .values(heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
     # finishing
 

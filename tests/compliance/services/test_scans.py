@@ -193,6 +193,28 @@ def test_a_scan_killed_mid_way_resumes_without_redoing_or_duplicating(
         assert (redone.status, redone.attempts) == ("done", 2)
 
 
+def test_a_follower_leaves_the_items_another_runner_holds(session_factory: SessionFactory, book: Any) -> None:
+    models = catalogue(30)
+    target_id = new_target(session_factory)
+    # The first runner holds the second page's items (claimed, running) when the follower starts.
+    with pytest.raises(Crash):
+        scan_once(session_factory, target_id, StaticLister(models), FakeInspector(crash_after=12), book, page_size=10)
+    with session_scope(session_factory) as session:
+        scan_id = _id(session.exec(select(ScanRow)).one())
+    follower = FakeInspector()
+    scan = scans.run_scan(
+        session_factory, scan_id, settings=Settings(), lister=StaticLister(models), inspector=follower, rulebook=book,
+        today=TODAY, page_size=10, reclaim=False,
+    )  # fmt: skip
+    assert [m for m, _ in follower.calls] == [m.model_id for m in models[20:]]  # only what nobody held
+    assert (scan.status, scan.done, scan.attempts) == ("running", 20, 1)  # not finished: items are still held
+    resumed = FakeInspector()
+    scan = scans.run_scan(session_factory, scan_id, settings=Settings(), lister=StaticLister(models),
+                          inspector=resumed, rulebook=book, today=TODAY, page_size=10)  # fmt: skip
+    assert [m for m, _ in resumed.calls] == [m.model_id for m in models[10:20]]
+    assert (scan.status, scan.done, scan.attempts) == ("done", 30, 2)
+
+
 def test_a_scan_killed_while_listing_lists_again_without_duplicates(
     session_factory: SessionFactory, inspector: FakeInspector, book: Any
 ) -> None:

@@ -35,6 +35,7 @@ permanent listing error (author not found) fails the scan.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -90,7 +91,10 @@ _BATCH = 50
 # Fresh items claimed, inspected and stored together: fewer transactions (and, on SQLite, fewer
 # turns of the one write lock) per model, at the cost of redoing at most this many models
 # when a worker is killed.
-_STORE_BATCH = 20
+_STORE_BATCH = 50
+# While a batch is inspected, the heartbeat moves at least this often (the stale-scan recovery
+# waits 300 s by default).
+_BEAT_SECONDS = 30.0
 # How often one item is put back after a deadlock or serialization failure before it fails.
 _MAX_ITEM_RETRIES = 3
 # SQLSTATEs of transient conflicts between concurrent transactions (PostgreSQL).
@@ -369,6 +373,7 @@ class _Run:
     rules_hash: str = ""
     _digests: dict[tuple[str, ...], tuple[str | None, list[date]]] = field(default_factory=dict)
     _retries: dict[int, int] = field(default_factory=dict)
+    _last_beat: float = 0.0
 
     def __post_init__(self) -> None:
         self.rules_hash = rules_digest(rs.to_dict() for rs in self.book.rulesets)
@@ -529,6 +534,7 @@ class _Run:
                     failed.append((claim, f"internal error: {type(exc).__name__}: {exc}", INTERNAL_EXIT_CODE))
                 else:
                     done.append((claim, result))
+                self._beat_if_due()
         except RateLimited:
             ended = {id(c) for c, _ in done} | {id(c) for c, _, _ in failed}
             self._store_batch(done, failed)
@@ -868,6 +874,24 @@ class _Run:
             )
             session.exec(
                 sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow(), **counters)
+            )
+
+    def _beat_if_due(self) -> None:
+        """Move the scan's heartbeat while a batch is inspected on a slow hub.
+
+        Results move it when they are stored; a batch of slow models could otherwise look
+        like a lost runner to the stale-scan recovery, which would send a second one.
+        """
+        now = time.monotonic()
+        if now - self._last_beat < _BEAT_SECONDS:
+            return
+        self._last_beat = now
+        with session_scope(self.session_factory) as session:
+            session.exec(
+                sa.update(ScanRow)
+                .where(col(ScanRow.id) == self.scan_id)
+                .values(heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
 
     def _lock_scan(self, session: Session) -> None:

@@ -12,7 +12,6 @@ server thread. Requests with a body still close their connection.
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import socket
 import threading
@@ -73,7 +72,7 @@ class _KeepAliveHandler(WSGIRequestHandler):
     def _response_sent(self) -> None:
         if self._keep and self._saved is None:
             self._saved = (self.connection, self.rfile)
-            self.connection, self.rfile = _ended_socket(), io.BytesIO()
+            self.connection, self.rfile = self.server.ended_socket, io.BytesIO()  # type: ignore[attr-defined]
 
     def _reusable(self) -> bool:
         headers = self.headers
@@ -113,7 +112,6 @@ def _finishing(app: Any) -> Any:
     return wrapped
 
 
-@functools.cache
 def _ended_socket() -> socket.socket:
     """A socket whose peer has closed: always readable, at end of stream (see the handler)."""
     ours, theirs = socket.socketpair()
@@ -143,6 +141,7 @@ def start_hub_server(
     server = make_server(
         host, port, _finishing(app), threaded=True, request_handler=_QuietHandler if quiet else _KeepAliveHandler
     )
+    server.ended_socket = _ended_socket()  # type: ignore[attr-defined]
     server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's flag: do not wait for handlers
     thread = threading.Thread(
         # A short poll interval makes stop() return quickly (the default waits up to 0.5 s).
@@ -167,5 +166,6 @@ def start_hub_server(
             with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
         thread.join(timeout=5)
+        server.ended_socket.close()  # type: ignore[attr-defined]
 
     return url, stop

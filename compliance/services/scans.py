@@ -184,16 +184,17 @@ def run_scan(
     rulebook: Any = None,
     today: date | None = None,
     page_size: int = PAGE_SIZE,
-    reclaim: bool = True,
+    follower: bool = False,
 ) -> ScanRow:
     """Run (or resume) a scan to the end; returns the finished scan. See the module docstring.
 
     ``lister`` is required for a registry scan; ``inspector`` defaults to the hub, read
     without filling the local hub cache (:func:`~compliance.services.ports.sweep_inspector`);
     ``rulebook`` defaults to the sets in ``settings.rules_paths`` or the shipped ones.
-    ``reclaim`` puts items left running back to pending first: right for a runner that
-    resumes a scan whose runners were lost, wrong for a follower joining a live runner (it
-    would take that runner's claimed items and redo them).
+    ``follower`` marks a runner that joins a live one (started beside it for the same scan):
+    its ``lister`` replays what the lead stored, so it records nothing of the listing itself,
+    and it leaves running items alone (the lead holds them). Any other runner first puts items
+    left running back to pending: it resumes a scan whose runners were lost.
     """
     from compliance.check import load_rulebook
 
@@ -217,20 +218,22 @@ def run_scan(
                 raise UsageError("a registry scan needs a model lister")
             spec = target_spec(target)
             run.options = dict(target.options or {})
-        _begin(session, scan, run.rules_hash, reclaim=reclaim)
+        _begin(session, scan, run.rules_hash, reclaim=not follower)
     try:
         run.process_pending()
         if not listed:
             if run.kind is ScanKind.REGISTRY:
                 assert lister is not None and spec is not None
                 for page in _pages(lister(spec), page_size):
-                    run.add_listed(page)
+                    if not follower:  # a follower's pages are the lead's, already stored
+                        run.add_listed(page)
                     run.process_pending()
             else:
                 for stored in _stored_pages(session_factory, page_size):
                     run.add_stored(stored)
                     run.process_pending()
-            run.mark_listed()
+            if not follower:
+                run.mark_listed()
         run.process_pending()
     except HubError:
         raise  # transient (a rate limit, or the listing failed): resumable by running again
@@ -668,7 +671,9 @@ class _Run:
         finished: list[tuple[CheckRow, _Item, dict[str, str] | None]] = [
             (row, claim.item, v) for (row, claim, _), v in zip(stored, verdicts, strict=True) if claim.item.id in moved
         ]
-        changes = self._advance_models(session, finished)
+        # Fresh items: no change of theirs can be stored yet (an item's changes are written when
+        # it finishes, and these had no check until this batch), so there is nothing to replace.
+        changes = self._advance_models(session, finished, replace=False)
         session.exec(
             sa.update(ScanRow)
             .where(col(ScanRow.id) == self.scan_id)
@@ -681,7 +686,9 @@ class _Run:
             .execution_options(synchronize_session=False)
         )
 
-    def _advance_models(self, session: Session, finished: list[tuple[CheckRow, _Item, dict[str, str] | None]]) -> int:
+    def _advance_models(
+        self, session: Session, finished: list[tuple[CheckRow, _Item, dict[str, str] | None]], *, replace: bool = True
+    ) -> int:
         """Record each model's changes against its previous check, then make the new check its
         baseline; one statement per table for the whole list. Returns how many changes."""
         if not finished:
@@ -720,9 +727,12 @@ class _Run:
                 revisions.append(
                     {"model_id": item.model_id, "sha": sha, "last_modified": item.last_modified, "seen_at": utcnow()}
                 )
-        session.exec(
-            sa.delete(ChangeRow).where(col(ChangeRow.scan_id) == self.scan_id, col(ChangeRow.model_id).in_(model_ids))
-        )
+        if replace:  # a redone item: what an earlier attempt recorded is replaced, not added to
+            session.exec(
+                sa.delete(ChangeRow).where(
+                    col(ChangeRow.scan_id) == self.scan_id, col(ChangeRow.model_id).in_(model_ids)
+                )
+            )
         if changes:
             session.exec(sa.insert(ChangeRow), params=changes)
         session.flush()  # the models exist before their revisions refer to them

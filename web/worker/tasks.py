@@ -74,7 +74,7 @@ def run_scan_task(self: Task, scan_id: int, follow: bool = False) -> str | None:
     factory = rt.database.session_factory
     lister: Any = FollowLister(factory, scan_id) if follow else HubLister.from_settings(rt.settings)
     try:
-        scan = run_scan(factory, scan_id, settings=rt.settings, lister=lister, rulebook=rt.book(), reclaim=not follow)
+        scan = run_scan(factory, scan_id, settings=rt.settings, lister=lister, rulebook=rt.book(), follower=follow)
     except LeadGone:
         return "lead gone"  # the stale-scan recovery sends a new lead
     except HubError as exc:

@@ -196,22 +196,23 @@ def test_a_scan_killed_mid_way_resumes_without_redoing_or_duplicating(
 def test_a_follower_leaves_the_items_another_runner_holds(session_factory: SessionFactory, book: Any) -> None:
     models = catalogue(30)
     target_id = new_target(session_factory)
-    # The first runner holds the second page's items (claimed, running) when the follower starts.
+    # The lead stored two pages and holds the second one's items (claimed, running).
     with pytest.raises(Crash):
         scan_once(session_factory, target_id, StaticLister(models), FakeInspector(crash_after=12), book, page_size=10)
     with session_scope(session_factory) as session:
         scan_id = _id(session.exec(select(ScanRow)).one())
     follower = FakeInspector()
+    replay = StaticLister(models[:20])  # what the lead stored, as the follower's lister replays it
     scan = scans.run_scan(
-        session_factory, scan_id, settings=Settings(), lister=StaticLister(models), inspector=follower, rulebook=book,
-        today=TODAY, page_size=10, reclaim=False,
+        session_factory, scan_id, settings=Settings(), lister=replay, inspector=follower, rulebook=book,
+        today=TODAY, page_size=10, follower=True,
     )  # fmt: skip
-    assert [m for m, _ in follower.calls] == [m.model_id for m in models[20:]]  # only what nobody held
-    assert (scan.status, scan.done, scan.attempts) == ("running", 20, 1)  # not finished: items are still held
+    assert follower.calls == []  # nothing was pending; it did not take the lead's items
+    assert (scan.status, scan.done, scan.total, scan.attempts) == ("running", 10, 20, 1)
     resumed = FakeInspector()
     scan = scans.run_scan(session_factory, scan_id, settings=Settings(), lister=StaticLister(models),
                           inspector=resumed, rulebook=book, today=TODAY, page_size=10)  # fmt: skip
-    assert [m for m, _ in resumed.calls] == [m.model_id for m in models[10:20]]
+    assert [m for m, _ in resumed.calls] == [m.model_id for m in models[10:]]
     assert (scan.status, scan.done, scan.attempts) == ("done", 30, 2)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
@@ -25,6 +26,8 @@ class RecordingCelery:
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     fail: bool = False
+    # The one setting the senders read: the embedded (SQLite) broker's transport, None elsewhere.
+    conf: Any = field(default_factory=lambda: SimpleNamespace(broker_transport=None))
 
     def send_task(self, name: str, args: list[Any] | None = None, queue: str | None = None, **kw: Any) -> None:
         """Record (or refuse) one task."""

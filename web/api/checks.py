@@ -28,7 +28,6 @@ def submit_check(call: Call) -> CheckAccepted:
     """Store a check as queued and send it to the worker once the row is committed."""
     from compliance.services import checks
     from compliance.storage.tables import CheckSource
-    from web.worker.enqueue import after_commit, send_check
 
     body: CheckCreate = call.body
     queue = body.queue or "ci"
@@ -46,25 +45,25 @@ def submit_check(call: Call) -> CheckAccepted:
         uploaded=upload.model_dump(exclude={"name"}, exclude_none=True) if upload is not None else None,
     )
     fresh = row.status == "queued" and row.attempts == 0
+    call.session.commit()
     if fresh:
-        after_commit(call.session, send_check, call.services.celery, row.id, row.queue)
-    try:
-        call.session.commit()
-    except Exception as exc:
-        if _committed(call, row.id):
-            # The row is stored but the broker refused the task: fail the check rather than
-            # leave it queued for ever, and tell the client to try again.
-            checks.fail_check(call.services.database.session_factory, row.id, f"could not be queued: {exc}")
-            raise ApiError(503, "the task queue is unavailable; try again") from None
-        raise
+        # Sent once the row is committed and the write turn given back (see Call.after_write).
+        call.after_write.append(lambda: _queue(call, row.id, row.queue))
     return CheckAccepted(id=row.id, status=row.status, queue=row.queue, url=f"/api/v1/checks/{row.id}")
 
 
-def _committed(call: Call, check_id: str) -> bool:
-    from compliance.storage.tables import CheckRow
+def _queue(call: Call, check_id: str, queue: str | None) -> None:
+    from compliance.services import checks
+    from web.worker.enqueue import send_check
 
-    with call.services.database.session() as session:
-        return session.get(CheckRow, check_id) is not None
+    try:
+        send_check(call.services.celery, check_id, queue)
+    except Exception as exc:
+        # The row is stored but the broker refused the task: fail the check rather than leave
+        # it queued for ever, and tell the client to try again.
+        with call.services.database.writing():
+            checks.fail_check(call.services.database.session_factory, check_id, f"could not be queued: {exc}")
+        raise ApiError(503, "the task queue is unavailable; try again") from None
 
 
 def get_check(call: Call, check_id: str) -> Response:

@@ -86,13 +86,18 @@ class Principal:
 
 @dataclass(slots=True)
 class Call:
-    """One request, parsed."""
+    """One request, parsed.
+
+    ``after_write`` holds what a write must do once the database's write turn is given back
+    (sending a task: the broker is another database, with a turn of its own).
+    """
 
     session: Any  # sqlmodel.Session, the request's
     principal: Principal
     services: Services
     body: Any = None
     query: Any = None
+    after_write: list[Callable[[], None]] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +174,8 @@ def _wrap(op: Operation) -> Callable[..., Response]:
             else:
                 with found.database.writing():
                     result = op.view(call, **params)
+                for action in call.after_write:
+                    action()
         except Exception as exc:
             raise translate(exc) from exc
         if result is None:

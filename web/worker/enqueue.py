@@ -7,6 +7,8 @@ process never imports the task module, and a rename breaks the tests, not produc
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from celery import Celery
@@ -25,15 +27,27 @@ SCHEDULED_TASKS = frozenset({SCAN_TARGET_TASK, REEVALUATE_TASK, EXPIRE_WAIVERS_T
 
 def send_check(app: Celery, check_id: str, queue: str | None) -> None:
     """Queue a run of a stored check on its queue (``ci`` or ``interactive``)."""
-    app.send_task(RUN_CHECK_TASK, args=[check_id], queue=queue if queue in CHECK_QUEUES else "interactive")
+    with _sending(app):
+        app.send_task(RUN_CHECK_TASK, args=[check_id], queue=queue if queue in CHECK_QUEUES else "interactive")
+
+
+# The embedded broker is a SQLite file: the threads of one process take turns on a Python lock
+# rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms (as for the
+# service database, see web.db.Database.writing).
+_SEND_TURN = threading.Lock()
+
+
+def _sending(app: Celery) -> AbstractContextManager[Any]:
+    return _SEND_TURN if app.conf.broker_transport is not None else nullcontext()
 
 
 def send_scan(app: Celery, scan_id: int, *, runners: int = SCAN_RUNNERS) -> None:
     """Queue ``runners`` runners of a stored scan on the scan queue: one lead, which lists the
     target on the hub, and followers, which replay its listing from the database."""
-    app.send_task(RUN_SCAN_TASK, args=[scan_id], queue=SCAN_QUEUE)
-    for _ in range(max(1, runners) - 1):
-        app.send_task(RUN_SCAN_TASK, args=[scan_id], kwargs={"follow": True}, queue=SCAN_QUEUE)
+    with _sending(app):
+        app.send_task(RUN_SCAN_TASK, args=[scan_id], queue=SCAN_QUEUE)
+        for _ in range(max(1, runners) - 1):
+            app.send_task(RUN_SCAN_TASK, args=[scan_id], kwargs={"follow": True}, queue=SCAN_QUEUE)
 
 
 def send_scheduled(app: Celery, task: str, target_id: int | None) -> None:

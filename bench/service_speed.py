@@ -367,7 +367,8 @@ def _percentiles(values: list[float]) -> str:
 
 def latency_figures(opts: argparse.Namespace, home: Path) -> None:
     """Figure 4."""
-    stack = Stack(home / "api", "http://127.0.0.1:9")
+    backend = _backend(opts.backend)
+    stack = Stack(home / "api", "http://127.0.0.1:9", backend.__enter__())
     try:
         started = time.perf_counter()
         ids = _bulk_checks(stack, opts.checks)
@@ -379,11 +380,13 @@ def latency_figures(opts: argparse.Namespace, home: Path) -> None:
             submits = _load(url, token, [("POST", "/api/v1/checks", body)] * opts.requests)
             reads = _load(url, token, [("GET", f"/api/v1/checks/{random.choice(ids)}", None)
                                        for _ in range(opts.requests)])  # fmt: skip
-        print(f"   submit a check, {CLIENTS} clients: {_percentiles(submits)}  [aim p95 < 50 ms]")
-        print(f"   read a check with its report, {CLIENTS} clients: {_percentiles(reads)}  [aim p95 < 50 ms]")
+        where = f"[{opts.backend}] "
+        print(f"   {where}submit a check, {CLIENTS} clients: {_percentiles(submits)}  [aim p95 < 50 ms]")
+        print(f"   {where}read a check with its report, {CLIENTS} clients: {_percentiles(reads)}  [aim p95 < 50 ms]")
     finally:
         stack.stop()
         stack.database.dispose()
+        backend.__exit__(None, None, None)
 
 
 def _free_port() -> int:

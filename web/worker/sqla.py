@@ -15,11 +15,13 @@ Selected with ``broker_transport`` for ``sqla+`` URLs (:func:`web.worker.celery_
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from kombu.transport.sqlalchemy import Channel as _SqlaChannel
 from kombu.transport.sqlalchemy import Transport as _SqlaTransport
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 POLLING_INTERVAL = 0.2  # seconds between polls of an empty queue
 BUSY_TIMEOUT_MS = 30_000
@@ -36,13 +38,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Channel(_SqlaChannel):
-    """The SQLAlchemy channel with SQLite connections in WAL mode."""
+    """The SQLAlchemy channel with SQLite connections in WAL mode and a lighter publish.
+
+    The stock ``_put`` looks the queue row up by name and adds the message through the ORM's
+    unit of work for every message: a third of the web process's work per submitted check.
+    Here a queue's id is looked up once per channel and the message is one INSERT of the
+    same row the ORM would write (``visible`` and ``version`` take their column defaults).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._queue_ids: dict[str, int] = {}
 
     def _engine_from_config(self) -> Any:
         engine = super()._engine_from_config()
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]  # as the stock one
+        queue_id = self._queue_ids.get(queue)
+        if queue_id is None:
+            queue_id = self._queue_ids[queue] = int(self._get_or_create(queue).id)
+        table = self.message_cls.__table__
+        try:
+            self.session.execute(table.insert().values(payload=json.dumps(payload), queue_id=queue_id))
+            self.session.commit()
+        except OperationalError:
+            self.session.rollback()
+            raise  # the publish fails (and can be retried), as in the stock transport
+        except IntegrityError:
+            self.session.rollback()
+            self._queue_ids.pop(queue, None)  # the queue row went away: look it up again next time
+            raise
 
 
 class Transport(_SqlaTransport):

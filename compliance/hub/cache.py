@@ -95,7 +95,7 @@ class HubCache:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return
         except OSError:
-            pass
+            pass  # no readable copy yet: write one
         cls._write(path, data)
 
     @staticmethod

@@ -58,7 +58,7 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
         try:
             return min(max(float(raw.strip()), 0.0), MAX_RETRY_AFTER)
         except ValueError:
-            pass
+            pass  # an HTTP-date or garbage: fall back to the RateLimit header below
     raw = _header(headers, "RateLimit")
     if raw is not None:
         match = _RATELIMIT_T.search(raw)
@@ -86,14 +86,14 @@ def _network_error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[
         timeouts.append(httpx.TimeoutException)
         transport.append(httpx.TransportError)
     except ImportError:
-        pass
+        pass  # an older huggingface_hub: its requests types are added below
     try:  # 0.x uses requests; harmless to check when it happens to be installed
         import requests
 
         timeouts.append(requests.exceptions.Timeout)
         transport.append(requests.exceptions.ConnectionError)
     except ImportError:
-        pass
+        pass  # not installed: nothing of it can be raised
     return tuple(timeouts), tuple(transport)
 
 

@@ -47,6 +47,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise UsageError(
+            f"unsupported database {parsed.get_backend_name()!r} in {_redact(url)!r}: "
+            "use sqlite:///PATH or postgresql+psycopg://..."
+        )
     return sa.create_engine(parsed, echo=echo, json_serializer=_to_json, pool_pre_ping=True)
 
 
@@ -150,7 +155,8 @@ def inserted_keys(session: Session, table: Any, rows: list[dict[str, Any]], *, c
 
         statement = pg_insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict)
     else:
-        raise NotImplementedError(f"insert_ignore has no form for {dialect}")
+        # make_engine refuses other backends, so only a hand-made engine gets here.
+        raise UsageError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
     # RETURNING lists exactly the inserted rows; the driver's rowcount for this statement is
     # not reliable on every backend (psycopg reports -1).
     keys = list(table.primary_key.columns)

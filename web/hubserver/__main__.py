@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C is the way to stop it: no traceback
     finally:
         stop()
     return 0

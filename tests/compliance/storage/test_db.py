@@ -139,3 +139,9 @@ def test_the_sqlite_file_s_directory_is_created(tmp_path: Path) -> None:
         connection.execute(sa.text("CREATE TABLE t (x INTEGER)"))
     engine.dispose()
     assert (tmp_path / "var" / "nested" / "compliance.db").is_file()
+
+
+def test_a_database_other_than_sqlite_or_postgresql_is_refused_at_once() -> None:
+    with pytest.raises(UsageError, match="unsupported database 'mysql'") as info:
+        make_engine("mysql://user:secret@db.example/app")
+    assert "secret" not in str(info.value)  # the password is never echoed

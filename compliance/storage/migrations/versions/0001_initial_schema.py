@@ -24,6 +24,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from compliance.errors import UsageError
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -321,7 +323,10 @@ def _create_audit_triggers() -> None:
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
         )
     else:
-        raise NotImplementedError(f"no append-only trigger for {dialect}; add one before using it")
+        # The service runs on SQLite or PostgreSQL only (compliance.storage.db.make_engine).
+        raise UsageError(
+            f"unsupported database {dialect!r}: the audit log's append-only trigger needs SQLite or PostgreSQL"
+        )
 
 
 def _drop_audit_triggers() -> None:

@@ -94,7 +94,7 @@ class Fact(Record):
         note: str | None = None,
         alternatives: list[Fact] | None = None,
     ) -> None:
-        if value is not None and not isinstance(value, bool) and isinstance(value, int | float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             if low is None:
                 low = float(value)
             if high is None:

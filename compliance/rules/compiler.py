@@ -127,26 +127,23 @@ class ConditionCompiler:
 
 
 def _all(children: list[Compiled]) -> Compiled:
-    def evaluate(facts: Mapping[str, Fact], log: Log) -> Tri:
-        result: Tri = True
-        for child in children:
-            value = child(facts, log)
-            if value is False:
-                return False
-            if value is None:
-                result = None
-        return result
-
-    return evaluate
+    return _kleene(children, decisive=False)
 
 
 def _any(children: list[Compiled]) -> Compiled:
+    return _kleene(children, decisive=True)
+
+
+def _kleene(children: list[Compiled], *, decisive: bool) -> Compiled:
+    """Three-valued AND (``decisive`` False) or OR (True): one child with the decisive value
+    settles it; otherwise any unknown child makes the whole unknown."""
+
     def evaluate(facts: Mapping[str, Fact], log: Log) -> Tri:
-        result: Tri = False
+        result: Tri = not decisive
         for child in children:
             value = child(facts, log)
-            if value is True:
-                return True
+            if value is decisive:
+                return decisive
             if value is None:
                 result = None
         return result

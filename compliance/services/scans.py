@@ -897,12 +897,7 @@ class _Run:
             return
         self._last_beat = now
         with session_scope(self.session_factory) as session:
-            session.exec(
-                sa.update(ScanRow)
-                .where(col(ScanRow.id) == self.scan_id)
-                .values(heartbeat_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
+            self._lock_scan(session)  # which moves the heartbeat
 
     def _lock_scan(self, session: Session) -> None:
         """Take the scan's row lock (and move its heartbeat) before any model row.

@@ -153,6 +153,15 @@ def _gate(repo: Repo) -> Response | None:
     )
 
 
+def _repo_and_snapshot(repo_id: str, revision: str) -> tuple[Repo, Snapshot] | Response:
+    """The repo and its snapshot at ``revision``, or the hub's error answer for either."""
+    repo = _repo_or_error(repo_id)
+    if isinstance(repo, Response):
+        return repo
+    snap = _snapshot_or_error(repo, revision)
+    return snap if isinstance(snap, Response) else (repo, snap)
+
+
 def _snapshot_or_error(repo: Repo, revision: str) -> Snapshot | Response:
     snap = repo.resolve(revision)
     if snap is None:
@@ -258,12 +267,10 @@ def _register_api(app: Flask, state: HubState) -> None:
 
 
 def _model_info(state: HubState, repo_id: str, revision: str) -> Response:
-    repo = _repo_or_error(repo_id)
-    if isinstance(repo, Response):
-        return repo
-    snap = _snapshot_or_error(repo, revision)
-    if isinstance(snap, Response):
-        return snap
+    found = _repo_and_snapshot(repo_id, revision)
+    if isinstance(found, Response):
+        return found
+    repo, snap = found
     expand = _expand_list()
     if isinstance(expand, Response):
         return expand
@@ -370,12 +377,10 @@ def _list_models(state: HubState) -> Response:
 
 
 def _tree(state: HubState, repo_id: str, revision: str, folder: str) -> Response:
-    repo = _repo_or_error(repo_id)
-    if isinstance(repo, Response):
-        return repo
-    snap = _snapshot_or_error(repo, revision)
-    if isinstance(snap, Response):
-        return snap
+    found = _repo_and_snapshot(repo_id, revision)
+    if isinstance(found, Response):
+        return found
+    _, snap = found
     cursor = _cursor()
     if isinstance(cursor, Response):
         return cursor
@@ -390,12 +395,10 @@ def _tree(state: HubState, repo_id: str, revision: str, folder: str) -> Response
 
 
 def _paths_info(repo_id: str, revision: str) -> Response:
-    repo = _repo_or_error(repo_id)
-    if isinstance(repo, Response):
-        return repo
-    snap = _snapshot_or_error(repo, revision)
-    if isinstance(snap, Response):
-        return snap
+    found = _repo_and_snapshot(repo_id, revision)
+    if isinstance(found, Response):
+        return found
+    _, snap = found
     expand = request.form.get("expand", "").strip().lower() in _TRUE
     known = snap.directories()
     out = []

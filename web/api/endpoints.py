@@ -221,14 +221,14 @@ def authenticate(session: Any, needed: str) -> Principal:
     challenge = {"WWW-Authenticate": 'Bearer realm="compliance"'}
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "this needs an API token: Authorization: Bearer <token>", headers=challenge)
-    row = authenticate_token(session, token.strip())
-    if row is None or row.id is None:
+    found = authenticate_token(session, token.strip())
+    if found is None:
         raise ApiError(401, "the token is unknown or revoked", headers=challenge)
-    if session.dirty:
+    if found.touched:
         session.commit()  # last_used_at, written at most once a minute
-    if not role_allows(row.role, needed):
-        raise ApiError(403, f"this needs the {needed} role; the token's role is {row.role}")
-    return Principal(row.name, row.role, row.id)
+    if not role_allows(found.role, needed):
+        raise ApiError(403, f"this needs the {needed} role; the token's role is {found.role}")
+    return Principal(found.name, found.role, found.id)
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:

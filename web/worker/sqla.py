@@ -62,7 +62,7 @@ class Channel(_SqlaChannel):
             queue_id = self._queue_ids[queue] = int(self._get_or_create(queue).id)
         table = self.message_cls.__table__
         try:
-            self.session.execute(table.insert().values(payload=json.dumps(payload), queue_id=queue_id))
+            self.session.connection().execute(table.insert(), {"payload": json.dumps(payload), "queue_id": queue_id})
             self.session.commit()
         except OperationalError:
             self.session.rollback()

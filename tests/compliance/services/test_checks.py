@@ -89,6 +89,19 @@ def test_submit_stores_a_queued_check_with_normalised_options(session: Session) 
     }
 
 
+def test_the_submitted_row_is_the_stored_one_and_stays_attached(session_factory: SessionFactory) -> None:
+    columns = [c.name for c in CheckRow.__table__.columns]  # type: ignore[attr-defined]
+    with session_scope(session_factory) as session:
+        row = checks.submit_check(session, model_ref="acme/big", source="api", queue="interactive")
+        returned = {name: getattr(row, name) for name in columns}
+        row.error = "edited after submit"  # written at commit, as for any loaded row
+    with session_scope(session_factory) as session:
+        stored = session.get(CheckRow, returned["id"])
+        assert stored is not None
+        assert {name: getattr(stored, name) for name in columns} == {**returned, "error": "edited after submit"}
+        assert returned["status"] == "queued" and returned["attempts"] == 0 and returned["queue"] == "interactive"
+
+
 def test_a_repeated_idempotency_key_returns_the_first_check(session_factory: SessionFactory) -> None:
     first = submit(session_factory, idempotency_key="ci-run-42")
     second = submit(session_factory, "acme/other", idempotency_key="ci-run-42")

@@ -32,12 +32,19 @@ def test_authenticate_finds_the_token_and_records_its_use_once_a_minute(session:
     session.commit()
     now = utcnow()
     found = tokens.authenticate_token(session, plaintext, now=now)
-    assert found is not None and found.id == row.id and found.role == "viewer"
+    assert found is not None and (found.id, found.name, found.role, found.touched) == (row.id, "ci", "viewer", True)
     session.commit()
+    session.refresh(row)
     assert row.last_used_at == now
-    tokens.authenticate_token(session, plaintext, now=now + timedelta(seconds=30))
+    later = tokens.authenticate_token(session, plaintext, now=now + timedelta(seconds=30))
+    assert later is not None and not later.touched
+    session.commit()
+    session.refresh(row)
     assert row.last_used_at == now
-    tokens.authenticate_token(session, plaintext, now=now + timedelta(seconds=61))
+    again = tokens.authenticate_token(session, plaintext, now=now + timedelta(seconds=61))
+    assert again is not None and again.touched
+    session.commit()
+    session.refresh(row)
     assert row.last_used_at == now + timedelta(seconds=61)
 
 

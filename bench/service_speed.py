@@ -9,12 +9,13 @@ server with ``DemoRegistry(synthetic=N)`` in this process, on loopback):
    pages and per-model requests (aim: the listing pages plus the changed models' inspections);
 3. peak resident memory of each worker's pool process during a scan of 1,000 and of N models
    (``VmHWM``; aim: flat in the target size);
-4. API latency through waitress with 100,000 checks stored (bulk-inserted): p50/p95 of
+4. API latency through ``compliance serve`` (waitress; with ``--web-workers N``, N gunicorn
+   processes, PostgreSQL only) with 100,000 checks stored (bulk-inserted): p50/p95 of
    ``POST /api/v1/checks`` and of ``GET /api/v1/checks/{id}`` (a ~70 kB report), 8 concurrent
    clients (aim p95 < 50 ms).
 
 Figures are printed even when an aim is missed, with what limits them. Run alone with
-``python -m bench.service_speed [--models N] [--checks N]``.
+``python -m bench.service_speed [--models N] [--checks N] [--backend postgres [--web-workers 2]]``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def _options(args: Any) -> argparse.Namespace:
         choices=("sqlite", "postgres"),
         default="sqlite",
         help="sqlite: the embedded default; postgres: PostgreSQL and Redis on loopback (production)",
+    )
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=1,
+        help="server processes for the latency figures (compliance serve --workers; above 1 needs postgres)",
     )
     if isinstance(args, list):
         return parser.parse_args(args)
@@ -306,8 +313,8 @@ def _report(directory: Path, inspect_local: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def _server(stack: Stack, port: int) -> Iterator[str]:
-    proc = stack.start("serve", "--port", str(port), "--threads", "8", ready="serving on")
+def _server(stack: Stack, port: int, workers: int = 1) -> Iterator[str]:
+    proc = stack.start("serve", "--port", str(port), "--threads", "8", "--workers", str(workers), ready="serving on")
     url = f"127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -344,10 +351,10 @@ def _load(url: str, token: str, requests: list[tuple[str, str, bytes | None]]) -
             started = time.perf_counter()
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
-            response.read()
+            answer = response.read()
             took = (time.perf_counter() - started) * 1000
             if response.status >= 300:
-                raise RuntimeError(f"{method} {path}: {response.status}")
+                raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
             with lock:
                 latencies.append(took)
 
@@ -374,13 +381,13 @@ def latency_figures(opts: argparse.Namespace, home: Path) -> None:
         ids = _bulk_checks(stack, opts.checks)
         print(f"   stored {len(ids):,} checks with reports in {time.perf_counter() - started:.1f} s (bulk inserts)")
         token = stack.token()
-        with _server(stack, _free_port()) as url:
+        with _server(stack, _free_port(), opts.web_workers) as url:
             _load(url, token, [("GET", f"/api/v1/checks/{ids[0]}", None)] * 20)  # warm up
             body = json.dumps({"model": "acme/model", "markets": ["EU"], "destination": "AE"}).encode()
             submits = _load(url, token, [("POST", "/api/v1/checks", body)] * opts.requests)
             reads = _load(url, token, [("GET", f"/api/v1/checks/{random.choice(ids)}", None)
                                        for _ in range(opts.requests)])  # fmt: skip
-        where = f"[{opts.backend}] "
+        where = f"[{opts.backend}, {opts.web_workers} server process{'es' if opts.web_workers > 1 else ''}] "
         print(f"   {where}submit a check, {CLIENTS} clients: {_percentiles(submits)}  [aim p95 < 50 ms]")
         print(f"   {where}read a check with its report, {CLIENTS} clients: {_percentiles(reads)}  [aim p95 < 50 ms]")
     finally:

@@ -105,3 +105,29 @@ def test_the_commands_run_as_processes_with_exit_codes(env: Path) -> None:
     bad = subprocess.run([*run, "worker", "--queues", "bulk"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 4 and bad.stderr.startswith("error:") and "--queues" in bad.stderr
     assert subprocess.run([*run], capture_output=True, timeout=60).returncode == 4
+
+
+def test_serve_refuses_several_processes_on_the_embedded_database(env: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "web", "serve", "--workers", "2"], capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert result.returncode == 4 and result.stderr.count("\n") == 1
+    assert "--workers above 1" in result.stderr and "COMPLIANCE_DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_taken_port_is_a_one_line_error(
+    env: Path, workers: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    from compliance.errors import ServiceError
+
+    if workers != "1":  # past the SQLite refusal; the port is probed before anything connects
+        monkeypatch.setenv("COMPLIANCE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+        monkeypatch.setenv("COMPLIANCE_BROKER_URL", "redis://127.0.0.1:9/0")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        taken.listen()
+        with pytest.raises(ServiceError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
+            cli.serve(["--port", str(port), "--workers", workers])
+    assert "serving on" not in capsys.readouterr().err

@@ -139,3 +139,51 @@ def test_beat_starts_a_scheduled_scan(tmp_path: Path, hub_server: Any) -> None:
     finally:
         stack.stop()
         database.dispose()
+
+
+@pytest.mark.services
+def test_several_server_processes_take_checks_together(postgres_redis: Stack) -> None:
+    import http.client
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    stack = postgres_redis
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    server = stack.start("serve", "--port", str(port), "--workers", "2", "--threads", "4", ready="serving on")
+    token = stack.token("submitter")
+    try:
+
+        def children() -> list[str]:
+            return [p for task in Path(f"/proc/{server.proc.pid}/task").glob("*/children")
+                    for p in task.read_text().split()]  # fmt: skip
+
+        wait_for(lambda: len(children()) == 2, timeout=30, what="two server processes")
+
+        def submit(n: int) -> str:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            body = json.dumps({"model": "meta-llama/Llama-3.1-8B-Instruct", "markets": ["EU"]})
+            key = f"{token[-12:]}-{n}"  # keys are global: this token's own
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key}
+            conn.request("POST", "/api/v1/checks", body=body, headers=headers)
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            conn.close()
+            assert response.status == 202, answer
+            return str(answer["id"])
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(submit, range(24)))
+        assert len(set(ids)) == 24
+        database = stack.app().extensions["compliance"].database
+
+        def all_done() -> bool:
+            with session_scope(database.session_factory) as session:
+                rows = session.exec(select(CheckRow.status).where(col(CheckRow.id).in_(ids))).all()
+                return sorted(rows) == ["done"] * 24
+
+        wait_for(all_done, timeout=90, what="the 24 checks")
+    finally:
+        server.stop()
+        stack.workers.remove(server)
+    assert server.proc.returncode == 0, server.text()  # SIGTERM: a graceful stop

@@ -92,13 +92,28 @@ class Page:
             pytest.fail(f"{selector!r} did not appear on {self.d.current_url}\n{self.stack.logs()}")
 
     def wait_until(self, condition: Any, what: str, seconds: float = WAIT) -> None:
-        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+        from selenium.common.exceptions import (
+            NoSuchElementException,
+            StaleElementReferenceException,
+            WebDriverException,
+        )
         from selenium.webdriver.support.ui import WebDriverWait
 
         # While the page changes, an element found a moment ago can go stale: try again.
+        # Chromium sometimes says so as a plain WebDriverException ("Node with given id does
+        # not belong to the document") rather than as StaleElementReferenceException.
         ignored = (NoSuchElementException, StaleElementReferenceException)
+
+        def settled() -> Any:
+            try:
+                return condition()
+            except WebDriverException as exc:
+                if isinstance(exc, ignored) or "does not belong to the document" in str(exc.msg):
+                    return False
+                raise
+
         try:
-            WebDriverWait(self.d, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(lambda d: condition())
+            WebDriverWait(self.d, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(lambda d: settled())
         except Exception:
             self.d.save_screenshot(str(self.failures / "failure.png"))
             page = self.d.find_element("css selector", "body").text[:3000]

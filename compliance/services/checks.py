@@ -155,6 +155,36 @@ def _by_key(session: Session, key: str) -> CheckRow | None:
     return session.exec(select(CheckRow).where(col(CheckRow.idempotency_key) == key)).first()
 
 
+def check_values(
+    *,
+    model_ref: str,
+    revision: str | None,
+    source: str,
+    requested_by: str | None,
+    queue: str | None,
+    idempotency_key: str | None,
+    sha: str | None = None,
+    started_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of a new check's row, with a fresh id: queued, or running from ``started_at``."""
+    from compliance.storage.tables import new_check_id
+
+    return {
+        "id": new_check_id(),
+        "model_ref": model_ref,
+        "revision": revision,
+        "sha": sha,
+        "source": source,
+        "requested_by": requested_by,
+        "queue": queue,
+        "status": (CheckStatus.QUEUED if started_at is None else CheckStatus.RUNNING).value,
+        "attempts": 0 if started_at is None else 1,
+        "idempotency_key": idempotency_key,
+        "created_at": started_at or utcnow(),
+        "started_at": started_at,
+    }
+
+
 def insert_check(
     session: Session,
     *,
@@ -175,22 +205,18 @@ def insert_check(
     from sqlalchemy.orm import make_transient_to_detached
 
     from compliance.storage.db import insert_ignore
-    from compliance.storage.tables import new_check_id, table_of
+    from compliance.storage.tables import table_of
 
-    check_id = new_check_id()
-    values: dict[str, Any] = {
-        "id": check_id,
-        "model_ref": model_ref,
-        "revision": revision,
-        "sha": sha,
-        "source": source,
-        "requested_by": requested_by,
-        "queue": queue,
-        "status": CheckStatus.QUEUED.value,
-        "attempts": 0,
-        "idempotency_key": idempotency_key,
-        "created_at": utcnow(),
-    }
+    values = check_values(
+        model_ref=model_ref,
+        revision=revision,
+        sha=sha,
+        source=source,
+        requested_by=requested_by,
+        queue=queue,
+        idempotency_key=idempotency_key,
+    )
+    check_id = values["id"]
     # Two plain INSERTs rather than the unit of work: a submit is the API's busiest write,
     # and the ORM's flush (twice, since the tables have no relationship to order them) cost
     # more than the rest of the request.

@@ -51,6 +51,7 @@ from compliance.services.checks import (
     FINAL_STATUSES,
     INTERNAL_EXIT_CODE,
     Result,
+    check_values,
     evaluate_fresh,
     fail_check,
     insert_check,
@@ -81,7 +82,6 @@ from compliance.storage.tables import (
     ScanStatus,
     ScanTargetRow,
     ScanTrigger,
-    new_check_id,
     table_of,
     utcnow,
 )
@@ -565,14 +565,17 @@ class _Run:
             if not claimed:
                 return []
             checks = {
-                f"scan:{self.scan_id}:{model_id}": {
-                    "id": new_check_id(), "model_ref": model_id, "revision": sha, "sha": None,
-                    "source": CheckSource.SCAN.value, "requested_by": f"scan:{self.scan_id}", "queue": None,
-                    "status": CheckStatus.RUNNING.value, "attempts": 1,
-                    "idempotency_key": f"scan:{self.scan_id}:{model_id}", "created_at": now, "started_at": now,
-                }
+                model_id: check_values(
+                    model_ref=model_id,
+                    revision=sha,
+                    source=CheckSource.SCAN.value,
+                    requested_by=f"scan:{self.scan_id}",
+                    queue=None,
+                    idempotency_key=self._check_key(model_id),
+                    started_at=now,
+                )
                 for _, model_id, sha, _ in claimed
-            }  # fmt: skip
+            }
             inserted = set(inserted_keys(session, CheckRow, list(checks.values()), conflict=["idempotency_key"]))
             if inserted:
                 connection.execute(
@@ -584,12 +587,11 @@ class _Run:
             out: list[_Claim] = []
             links: list[dict[str, Any]] = []
             for item_id, model_id, sha, modified in claimed:
-                check_id = checks[f"scan:{self.scan_id}:{model_id}"]["id"]
+                check_id = checks[model_id]["id"]
                 if check_id not in inserted:
                     # An earlier run left a check under this key: the item goes the one-by-one way.
-                    existing = session.exec(
-                        select(CheckRow.id).where(col(CheckRow.idempotency_key) == f"scan:{self.scan_id}:{model_id}")
-                    ).first()
+                    key = self._check_key(model_id)
+                    existing = session.exec(select(CheckRow.id).where(col(CheckRow.idempotency_key) == key)).first()
                     links.append({"b_id": item_id, "b_check": existing, "b_status": ItemStatus.PENDING.value})
                     continue
                 links.append({"b_id": item_id, "b_check": check_id, "b_status": ItemStatus.RUNNING.value})
@@ -829,9 +831,13 @@ class _Run:
             source=CheckSource.SCAN.value,
             requested_by=f"scan:{self.scan_id}",
             queue=None,
-            idempotency_key=f"scan:{self.scan_id}:{item.model_id}",
+            idempotency_key=self._check_key(item.model_id),
             inputs={"options": self.options, "uploaded": None},
         )
+
+    def _check_key(self, model_id: str) -> str:
+        """The idempotency key of this scan's check of ``model_id`` (one check per model and scan)."""
+        return f"scan:{self.scan_id}:{model_id}"
 
     def _release(self, item_id: int) -> None:
         with session_scope(self.session_factory) as session:

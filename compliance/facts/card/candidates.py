@@ -1,0 +1,284 @@
+"""Finding candidate figures in a card's sentences and tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from compliance.facts.card.blocks import Row, Sentence, Table, trim
+from compliance.facts.card.choose import Candidate
+from compliance.facts.card.limits import MAX_SCAN_CHARS, MIN_TRAINING_TOKENS
+from compliance.facts.card.quantities import (
+    DURATION,
+    HOURS_AFTER,
+    HW_COUNT,
+    HW_RE,
+    NUMBER_WORDS,
+    QTY,
+    canonical_hw,
+    duration_quantity,
+    find_hw,
+    fmt,
+    interval,
+    parse_number,
+    quantity,
+)
+from compliance.facts.card.roles import (
+    CORPUS_AFTER,
+    DURATION_NEGATIVE,
+    EPOCHS_AFTER,
+    HOURS_HEADER,
+    HW_BAD_HEADINGS,
+    HW_HEADINGS,
+    HW_NEGATIVE,
+    LATER_STAGE,
+    MIX_HEADER,
+    PARAM_AFTER,
+    TOKEN_HEADER,
+    TOKEN_HEADER_NEGATIVE,
+    TOKEN_NEGATIVE,
+    TOKENS_AFTER,
+    TOTAL_WORDS,
+    TRAIN_WORDS,
+    clause_start,
+)
+
+
+def _detail(sentence: str) -> str:
+    return trim(sentence)
+
+
+@dataclass
+class Found:
+    """Statements found so far, by fact."""
+
+    tokens: list[Candidate] = field(default_factory=list)
+    hours: list[Candidate] = field(default_factory=list)
+    counts: list[Candidate] = field(default_factory=list)
+    durations: list[Candidate] = field(default_factory=list)
+    params: list[Candidate] = field(default_factory=list)
+    hardware: list[Candidate] = field(default_factory=list)
+
+
+@dataclass
+class _Scan:
+    """One sentence being scanned, with what its text and headings say about training."""
+
+    text: str
+    line: int
+    detail: str
+    train_context: bool
+    heading_ok: bool
+    data_heading: bool
+    later_heading: bool
+
+
+def scan_sentence(sentence: Sentence, found: Found) -> None:
+    text = " ".join(sentence.text.split())[:MAX_SCAN_CHARS]
+    has_digit = any(ch.isdigit() for ch in text)
+    if not has_digit and "month" not in text and "week" not in text and "day" not in text:
+        return
+    scan = _Scan(
+        text=text,
+        line=sentence.line,
+        detail=_detail(text),
+        train_context=bool(TRAIN_WORDS.search(text)),
+        heading_ok=bool(HW_HEADINGS.search(sentence.headings)) and not HW_BAD_HEADINGS.search(sentence.headings),
+        data_heading=bool(re.search(r"(?i:train|data)", sentence.headings)),
+        later_heading=bool(LATER_STAGE.search(sentence.headings.rsplit(" / ", 1)[-1])),
+    )
+    for match in QTY.finditer(text) if has_digit else ():
+        if not _scan_tokens(match, scan, found) and not _scan_hours(match, scan, found):
+            _scan_params(match, scan, found)
+    if has_digit and (scan.train_context or scan.heading_ok) and not HW_NEGATIVE.search(text):
+        _scan_hardware(scan, found)
+    if (scan.train_context or "took" in text.lower() or scan.heading_ok) and not DURATION_NEGATIVE.search(text):
+        _scan_durations(scan, found)
+
+
+def _scan_tokens(match: re.Match[str], scan: _Scan, found: Found) -> bool:
+    """A token count after ``match``: True when the number is one (kept or not)."""
+    text = scan.text
+    after = text[match.end() : match.end() + 80]
+    mult = (match.group("mult") or "").lower()
+    tok = TOKENS_AFTER.match(after)
+    if tok is None and mult in ("t", "trillion", "万亿"):
+        tok = CORPUS_AFTER.match(after)
+    if tok is None and mult != "gt":
+        return False
+    if tok is not None and "param" in tok.group(0).lower():
+        return False
+    if not (scan.train_context or scan.data_heading):
+        return True
+    q = quantity(match, text)
+    before = text[max(0, match.start() - 45) : match.start()]
+    if q.value < MIN_TRAINING_TOKENS or TOKEN_NEGATIVE.search(before):
+        return True
+    subject = text[max(0, match.start() - 200) : match.start()]
+    cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
+    if LATER_STAGE.search(subject) or scan.later_heading:
+        cand.stage = "later"
+    epochs = EPOCHS_AFTER.search(after)
+    if epochs:
+        n_text = epochs.group("n").lower()
+        n = int(n_text) if n_text.isdigit() else NUMBER_WORDS.get(n_text, 1)
+        if n > 1:
+            cand.value, cand.low, cand.high = cand.value * n, cand.low * n, cand.high * n
+            cand.note = f"{fmt(q.value)} tokens x {n} epochs"
+    found.tokens.append(cand)
+    return True
+
+
+def _scan_hours(match: re.Match[str], scan: _Scan, found: Found) -> bool:
+    """Accelerator-hours after ``match`` ("3.3M GPU hours", "147K H100 hours")."""
+    text = scan.text
+    hrs = HOURS_AFTER.match(text[match.end() : match.end() + 80])
+    if hrs is None or not (hrs.group("hw") or hrs.group("word")):
+        return False
+    q = quantity(match, text)
+    if q.value < 10:
+        return True
+    subject = text[max(0, match.start() - 200) : match.start()]
+    clause = text[clause_start(text, match.start()) : match.start()]
+    cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
+    if LATER_STAGE.search(clause) or LATER_STAGE.search(subject[-40:]) or scan.later_heading:
+        cand.stage = "later"
+    cand.total = bool(TOTAL_WORDS.search(subject))
+    hw = hrs.group("hw") or find_hw(text)
+    if hw:
+        cand.hardware = canonical_hw(hw)
+    found.hours.append(cand)
+    return True
+
+
+def _scan_params(match: re.Match[str], scan: _Scan, found: Found) -> None:
+    """A stated parameter count ("a 405B parameter model"), never an active-parameter count."""
+    text = scan.text
+    after = text[match.end() : match.end() + 80]
+    if not match.group("mult") or not PARAM_AFTER.match(after):
+        return
+    before = text[max(0, match.start() - 20) : match.start()]
+    if "activ" in after[:40].lower() or re.search(r"(?i:of which|activated)\s*$", before):
+        return
+    q = quantity(match, text, kind="params")
+    if q.value >= 1e6:
+        subject = text[max(0, match.start() - 200) : match.start()]
+        found.params.append(Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject))
+
+
+def _scan_hardware(scan: _Scan, found: Found) -> None:
+    """Accelerator counts ("384 A100 80GB GPUs") and types named in a training context."""
+    text = scan.text
+    for match in HW_COUNT.finditer(text):
+        count = parse_number(match.group("count"))
+        after = text[match.end() : match.end() + 20].lower().lstrip()
+        if not 1 <= count <= 1_000_000 or after.startswith(("hour", "-hour", "gb", "node")):
+            continue
+        q = interval(count, 0.0, text[max(0, match.start() - 60) : match.start()], False)
+        subject = text[max(0, match.start() - 200) : match.start()]
+        cand = Candidate(count, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
+        if LATER_STAGE.search(text[clause_start(text, match.start()) : match.start()]):
+            cand.stage = "later"
+        if match.group("hw"):
+            cand.hardware = canonical_hw(match.group("hw"))
+        found.counts.append(cand)
+    for match in HW_RE.finditer(text):
+        mention = Candidate(0.0, 0.0, 0.0, "", scan.detail, scan.line, text[: match.start()])
+        mention.hardware = canonical_hw(match.group("hw"))
+        found.hardware.append(mention)
+
+
+def _scan_durations(scan: _Scan, found: Found) -> None:
+    """Wall-clock training time ("trained for 21 days", "took two months")."""
+    text = scan.text
+    for match in DURATION.finditer(text):
+        q = duration_quantity(match, text)
+        if q is None:
+            continue
+        subject = text[max(0, match.start() - 200) : match.start()]
+        cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
+        if LATER_STAGE.search(text[clause_start(text, match.start()) : match.start()]):
+            cand.stage = "later"
+        found.durations.append(cand)
+
+
+def scan_table(table: Table, tokens: list[Candidate], hours: list[Candidate]) -> None:
+    """Tables: a column headed "Tokens" / "GPU hours" (rows are models), or a row so labelled."""
+    header = [" ".join(c.split()) for c in table.header]
+    header_text = " | ".join(header)
+    mix_table = bool(MIX_HEADER.search(header_text))
+    if LATER_STAGE.search(table.headings.rsplit(" / ", 1)[-1]):
+        return  # a table about fine-tuning or a later stage
+    for column, title in enumerate(header):
+        if column == 0:
+            continue
+        is_tokens = bool(TOKEN_HEADER.search(title)) and not TOKEN_HEADER_NEGATIVE.search(title) and not mix_table
+        is_hours = bool(HOURS_HEADER.search(title))
+        if not (is_tokens or is_hours):
+            continue
+        for row in table.rows:
+            if column >= len(row.cells):
+                continue
+            _table_cell(row.cells[column], row.label, row.line, header_text, row, is_tokens, tokens, hours)
+    # Row-oriented: the first cell names the quantity, other cells hold values per header.
+    for row in table.rows:
+        label = row.label
+        is_tokens = bool(TOKEN_HEADER.search(label)) and not TOKEN_HEADER_NEGATIVE.search(label)
+        is_hours = bool(HOURS_HEADER.search(label))
+        if not (is_tokens or is_hours):
+            continue
+        for column in range(1, len(row.cells)):
+            subject = header[column] if column < len(header) else ""
+            _table_cell(row.cells[column], subject, row.line, header_text, row, is_tokens, tokens, hours)
+
+
+def _table_cell(
+    cell: str,
+    subject: str,
+    line: int,
+    header_text: str,
+    row: Row,
+    is_tokens: bool,
+    tokens: list[Candidate],
+    hours: list[Candidate],
+) -> None:
+    text = " ".join(cell.split())[:MAX_SCAN_CHARS]
+    matches = list(QTY.finditer(text))
+    if not matches:
+        return
+    detail = trim(f"{header_text} || {' | '.join(row.cells)}")
+    total = subject.strip().lower() in ("total", "sum", "all")
+    if is_tokens:
+        if any("%" in c for c in row.cells):
+            return  # a data-mix row: one source's share, not the model's total
+        match = matches[0]
+        if not match.group("mult") and parse_number(match.group("num")) < MIN_TRAINING_TOKENS:
+            return
+        q = quantity(match, text)
+        if q.value < MIN_TRAINING_TOKENS:
+            return
+        cand = Candidate(q.value, q.low, q.high, q.qualifier, detail, line, subject, total=total, from_table=True)
+        if LATER_STAGE.search(text[: match.start()]):
+            cand.stage = "later"
+        tokens.append(cand)
+        return
+    # A cell may list hours per stage ("pretraining: 147K H100 hours, SFT: 896 H100 hours"): sum them.
+    values = []
+    for match in matches:
+        after = text[match.end() : match.end() + 40]
+        if len(matches) > 1 and not HOURS_AFTER.match(after):
+            continue
+        values.append(quantity(match, text))
+    if not values:
+        return
+    value = sum(q.value for q in values)
+    low = sum(q.low for q in values)
+    high = sum(q.high for q in values)
+    cand = Candidate(value, low, high, values[0].qualifier, detail, line, subject, total=total, from_table=True)
+    if len(values) > 1:
+        cand.note = f"sum of {len(values)} stages listed in one table cell"
+    hw = find_hw(text)
+    if hw:
+        cand.hardware = canonical_hw(hw)
+    if value >= 10:
+        hours.append(cand)

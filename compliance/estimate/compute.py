@@ -257,6 +257,7 @@ def _declared_parts(facts: FactSet) -> list[Fact]:
 def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact | None) -> list[Fact]:
     base = facts.get("base_model_compute_flop") or _as_part(base_compute, "base_model_compute_flop")
     modification = facts.get("finetune_compute_flop")
+    of = f"{relation} of {_base_label(facts.value('base_model'))}"
     if modification is None and relation == "quantized":
         # Quantising a model costs a negligible number of operations next to training it.
         modification = Fact(
@@ -266,50 +267,90 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
             method="lineage",
             evidence=[Evidence("derived", "estimator", "quantization adds no training compute")],
         )
+    estimate = own if own is not None and own.method != "parameter-bound" else None
+    ceiling = own.high if own is not None and own.method == "parameter-bound" else None
     if (
         modification is None
         and base is not None
         and base.low is not None
-        and own is not None
-        and own.method != "parameter-bound"
-        and own.high is not None
-        and own.high < base.low
+        and estimate is not None
+        and estimate.high is not None
+        and estimate.high < base.low
     ):
         # Below what the base alone cost: the card describes the modification, not the lineage.
         modification = Fact(
-            "finetune_compute_flop", own.value, own.low, own.high, own.confidence, own.method, list(own.evidence),
+            "finetune_compute_flop", estimate.value, estimate.low, estimate.high, estimate.confidence,
+            estimate.method, list(estimate.evidence),
             note="the card's figures fall below the base model's compute, so they describe the modification",
         )  # fmt: skip
     parts = [p for p in (base, modification) if p is not None]
     if base is not None and modification is not None:
         total = _sum("training_compute_flop", base, modification)
-    elif own is not None and own.method != "parameter-bound":
-        # Cards of derived models describe the pre-training run they inherit, so an estimate
-        # from the card's tokens or hours measures the cumulative compute, not the modification.
-        total = own
-        if base is None and modification is not None and modification.value is not None:
-            base = _difference("base_model_compute_flop", own, modification)
-            parts = [base, modification]
+        total.note = f"{of}: the base model's compute plus the modification's"
+    elif estimate is not None and base is not None:
+        # Not below the base's compute: the card describes the pre-training run it inherits, so
+        # its estimate stands for the whole lineage. Nothing is added to it.
+        total = estimate
         total.note = _join(
             total.note,
-            f"{relation} of {facts.value('base_model', 'an undeclared base')}: "
-            "estimate taken as cumulative (base + modification)",
+            f"{of}: the card's estimate is not below the base model's compute ({_fmt(base.low)} FLOP or more), "
+            "so it is read as the cumulative compute; no separate modification compute was added",
+        )
+    elif estimate is not None and modification is not None and modification.value is not None:
+        # The modification is stated apart, so the card's own figures describe the whole lineage.
+        total = estimate
+        base = _difference("base_model_compute_flop", estimate, modification)
+        parts = [base, modification]
+        total.note = _join(
+            total.note,
+            f"{of}: the modification's compute is stated apart, so the card's estimate is read as the "
+            "cumulative compute and the base's share as the difference",
+        )
+    elif estimate is not None:
+        total = _unknown_cumulative(of, [estimate], ceiling, facts)
+        total.alternatives.append(estimate)
+        total.note = (
+            f"{of}: the base model's compute is unknown, so the cumulative compute is unknown; the card's "
+            f"estimate ({_fmt(estimate.value)} FLOP, {estimate.method}) is kept as a floor: whether it measures "
+            "the modification or the whole lineage, the total is not below it"
         )
     else:
-        known = [p for p in parts if p.low is not None]
-        ceiling = own.high if own is not None and own.method == "parameter-bound" else None
-        total = Fact(
-            "training_compute_flop",
-            None,
-            low=sum(float(p.low or 0.0) for p in known) if known else None,
-            high=ceiling,
-            confidence=Confidence.SPECULATIVE if ceiling is not None or known else Confidence.UNKNOWN,
-            method="lineage",
-            evidence=[e for p in parts for e in p.evidence] + (own.evidence if own is not None else []),
-            note=f"{relation} of {facts.value('base_model', 'an undeclared base')}: "
-            + ("base compute unknown" if base is None else "modification compute unknown"),
+        total = _unknown_cumulative(of, parts, ceiling, facts)
+        if own is not None:
+            total.evidence.extend(own.evidence)
+        total.note = f"{of}: " + (
+            "the base model's compute is unknown, so the cumulative compute is unknown"
+            if base is None
+            else "the modification's compute is unknown; the base model's compute is a floor of the cumulative"
         )
     return [total, *parts]
+
+
+def _unknown_cumulative(of: str, floors: list[Fact], ceiling: float | None, facts: FactSet) -> Fact:
+    """A cumulative compute whose value is unknown: bounded below by the parts known, above by the size."""
+    known = [p for p in floors if p.low is not None or p.value is not None]
+    low = sum(_lo(p) for p in known) if known else None
+    if ceiling is None and known:
+        bound = _parameter_bound(facts)
+        ceiling = bound.high if bound is not None else None
+    if ceiling is not None and low is not None and ceiling < low:
+        ceiling = None  # a size ceiling below a stated figure bounds nothing
+    return Fact(
+        "training_compute_flop",
+        None,
+        low=low,
+        high=ceiling,
+        confidence=Confidence.SPECULATIVE if ceiling is not None or known else Confidence.UNKNOWN,
+        method="lineage",
+        evidence=[e for p in floors for e in p.evidence],
+        note=of,
+    )
+
+
+def _base_label(value: object) -> str:
+    if isinstance(value, list) and value:
+        return ", ".join(str(v) for v in value)
+    return str(value) if value else "an undeclared base"
 
 
 def _as_part(fact: Fact | None, name: str) -> Fact | None:

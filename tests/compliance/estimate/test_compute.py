@@ -152,14 +152,30 @@ def test_finetune_with_unknown_base_is_bounded_not_guessed() -> None:
     assert total.value is None
     assert total.low == pytest.approx(1e21)
     assert total.high is not None and total.high < 1e25
-    assert "base compute unknown" in (total.note or "")
+    assert "base model's compute is unknown" in (total.note or "")
 
 
-def test_card_tokens_of_a_finetune_are_taken_as_cumulative() -> None:
+def test_card_tokens_of_a_finetune_with_an_unknown_base_are_a_floor_not_the_total() -> None:
+    # With the base's compute unknown, the card's figure may measure the fine-tune alone or the
+    # whole lineage: either way the total is not below it, but its value is not known.
     facts = _facts(_fact("base_model", "org/base"), _fact("parameters", 8e9), _fact("training_tokens", 1.5e13))
     total = {f.name: f for f in estimate_compute(facts)}["training_compute_flop"]
+    assert total.value is None
+    assert total.low == pytest.approx(6 * 8e9 * 1.5e13 * 0.8)
+    assert total.high is not None and total.high > total.low
+    assert total.alternatives[0].value == pytest.approx(6 * 8e9 * 1.5e13)
+    assert "cumulative compute is unknown" in (total.note or "")
+    assert "base + modification" not in (total.note or "")
+
+
+def test_card_estimate_not_below_the_base_is_read_as_cumulative_without_a_sum() -> None:
+    facts = _facts(_fact("base_model", "org/base"), _fact("parameters", 8e9), _fact("training_tokens", 1.5e13))
+    base = Fact("training_compute_flop", 6e23, 5e23, 7e23, Confidence.LIKELY, "operation-counting")
+    result = {f.name: f for f in estimate_compute(facts, base_compute=base)}
+    total = result["training_compute_flop"]
     assert total.value == pytest.approx(6 * 8e9 * 1.5e13)
-    assert "cumulative" in (total.note or "")
+    assert "finetune_compute_flop" not in result
+    assert "no separate modification compute was added" in (total.note or "")
 
 
 def test_base_share_is_derived_when_only_the_modification_is_declared() -> None:

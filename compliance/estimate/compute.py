@@ -98,11 +98,33 @@ def _own_estimate(facts: FactSet, peak_lookup: PeakLookup | None) -> Fact | None
 
 
 def _parameters_used(facts: FactSet) -> Fact | None:
-    active = facts.get("active_parameters")
-    if active is not None and active.known:
-        return active
-    total = facts.get("parameters")
-    return total if total is not None and total.known else None
+    """The parameter count that 6·N·D multiplies: the active count when it can be trusted, else the total.
+
+    A total the user declared outranks an active count read from the model's files (a tiny test
+    config must not shrink a declared 7e9 model), unless the declaration itself says the model is
+    a mixture of experts (a declared active count, or a declared MoE architecture). An active
+    count larger than the total is inconsistent and is not used.
+    """
+    found_total = facts.get("parameters")
+    found_active = facts.get("active_parameters")
+    total = found_total if found_total is not None and found_total.known else None
+    active = found_active if found_active is not None and found_active.known else None
+    if active is None or total is None:
+        return active or total
+    if total.method == "declared" and active.method != "declared" and not _declared_moe(facts):
+        return total
+    if float(active.value) > float(total.value):
+        return total
+    return active
+
+
+def _declared_moe(facts: FactSet) -> bool:
+    from compliance.facts.architectures import names_moe_family
+
+    return any(
+        fact is not None and fact.method == "declared" and isinstance(fact.value, str) and names_moe_family(fact.value)
+        for fact in (facts.get("architecture"), facts.get("model_type"))
+    )
 
 
 def _operation_counting(facts: FactSet) -> Fact | None:
@@ -314,6 +336,15 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
             f"estimate ({_fmt(estimate.value)} FLOP, {estimate.method}) is kept as a floor: whether it measures "
             "the modification or the whole lineage, the total is not below it"
         )
+        # For the same reason the modification is not above the estimate.
+        parts = [
+            Fact(
+                "finetune_compute_flop", None, None, estimate.high, Confidence.SPECULATIVE, "lineage",
+                list(estimate.evidence),
+                note="at most the card's estimate: whether it measures the modification or the whole lineage, "
+                "the modification is not above it",
+            )
+        ]  # fmt: skip
     else:
         total = _unknown_cumulative(of, parts, ceiling, facts)
         if own is not None:

@@ -20,10 +20,19 @@ Conventions worth knowing:
   ``transformers`` does not build them. The note says how many parameters they would add.
 * Vision towers of multimodal configs are estimated from their sizes (a ViT-style block
   formula), so such counts are marked ``exact=False`` and the note says so.
+* Mixture-of-experts is recognised from the config's own keys (``num_local_experts``,
+  ``num_experts``, ``n_routed_experts``, ``moe_num_experts``, a nested ``ffn_config``…) whatever
+  the ``model_type``: a llama-like or unknown family that names experts is counted with them.
 * An unknown architecture gets a generic decoder estimate (family ``generic``,
   ``exact=False``) rather than an error; a config that is not a mapping, lacks both a hidden size
   and a layer count, or holds values of the wrong type or an absurd size raises
   :class:`~compliance.errors.ModelFileError` naming the file and the key.
+
+Confidence is earned: ``confident`` only for a formula written for this family with every size
+read from the config; ``likely`` for an estimate with every size given (the generic decoder, a
+vision tower, experts read on a layout whose reference implementation has none); ``speculative``
+when a size the formula needs had to be guessed (a missing expert width, top-k, or a family's
+block such as DBRX's ``ffn_config``). The note names what was missing.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import re
 from collections.abc import Mapping
 
 from compliance.errors import ModelFileError
+from compliance.facts.model import Confidence
 from compliance.records import FrozenRecord, Record
 
 TYPE_CHECKING = False
@@ -40,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, NoReturn
 
-__all__ = ["ParamCount", "count_parameters"]
+__all__ = ["ParamCount", "count_parameters", "names_moe_family"]
 
 # Upper bounds well above any real model; larger values are typos or hostile input.
 _DIM_MAX = 1 << 20
@@ -55,17 +65,29 @@ class ParamCount(FrozenRecord):
     ``active`` is the parameters a token goes through, for mixture-of-experts (None when
     dense); ``family`` names the formula ("llama", "mixtral", "deepseek_v3", "generic");
     ``exact`` is True when the formula is believed exact, False for estimates; ``note`` lists
-    assumptions, defaults and what was left out.
+    assumptions, defaults and what was left out. ``confidence`` is the tier the count has earned
+    (see the module docstring); when not given it follows ``exact``.
     """
 
-    __slots__ = ("total", "active", "family", "exact", "note")
+    __slots__ = ("total", "active", "family", "exact", "note", "confidence")
 
-    def __init__(self, total: int, active: int | None, family: str, exact: bool, note: str | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        active: int | None,
+        family: str,
+        exact: bool,
+        note: str | None = None,
+        confidence: Confidence | None = None,
+    ) -> None:
         self.total = total
         self.active = active
         self.family = family
         self.exact = exact
         self.note = note
+        if confidence is None:
+            confidence = Confidence.CONFIDENT if exact else Confidence.SPECULATIVE
+        self.confidence = confidence
 
 
 # --------------------------------------------------------------------------- config reading
@@ -91,6 +113,16 @@ class _Cfg:
     def assume(self, key: str, value: int) -> int:
         self.assumed.append(f"{self.path}{key} not given; assumed {value}")
         return value
+
+    def guess(self, text: str) -> None:
+        """Record a guess the formula had to make (the count becomes speculative)."""
+        self.assumed.append(text)
+
+    def sized(self, *keys: str, assumed: int, lo: int = 1, hi: int = _DIM_MAX) -> int:
+        """Like :meth:`size`, but a missing key is a recorded assumption rather than a silent default."""
+        if not self.has(*keys):
+            return self.assume(keys[0], assumed)
+        return self.size(*keys, lo=lo, hi=hi)
 
     def fail(self, key: str, message: str) -> NoReturn:
         raise ModelFileError(message, source=self.source, where=self.path + key)
@@ -328,14 +360,27 @@ def _attn_block(g: _Geom, style: _Style) -> int:
 class _MoE(FrozenRecord):
     """A mixture-of-experts feed-forward and the layers that use it."""
 
-    __slots__ = ("experts", "used", "per_expert", "always", "sparse")
+    __slots__ = ("experts", "used", "per_expert", "always", "sparse", "origin")
 
-    def __init__(self, experts: int, used: int, per_expert: int, always: int, sparse: Callable[[int], bool]) -> None:
+    def __init__(
+        self,
+        experts: int,
+        used: int,
+        per_expert: int,
+        always: int,
+        sparse: Callable[[int], bool],
+        origin: str = "",
+    ) -> None:
         self.experts = experts
         self.used = used
         self.per_expert = per_expert
         self.always = always  # router, shared experts and gates: every token goes through them
         self.sparse = sparse
+        self.origin = origin  # the config key that named the experts, when read generically
+
+    def has_dense_layers(self, layers: int) -> bool:
+        """Whether any of ``layers`` layers keeps a dense feed-forward."""
+        return not all(self.sparse(i) for i in range(layers))
 
     @property
     def size(self) -> int:
@@ -385,12 +430,14 @@ def _with_attention_bias(style: _Style, c: _Cfg, default: bool = False) -> _Styl
 
 
 def _llama_like(
-    style: _Style, *, bias_key: str | None = "attention_bias", o_bias_follows: bool = True
+    style: _Style, *, bias_key: str | None = "attention_bias", o_bias_follows: bool = True, moe_native: bool = False
 ) -> Callable[[_Cfg], _Tally]:
-    """A handler for a dense llama-like family.
+    """A handler for a llama-like family, dense unless the config names routed experts.
 
     ``bias_key`` names the config flag that switches attention biases on (None: the family fixes
-    them); some families (GLM) bias q, k and v but never the output projection.
+    them); some families (GLM) bias q, k and v but never the output projection. ``moe_native``
+    says the family's own implementation reads the expert keys (DeepSeek-MoE); otherwise experts
+    found in the config are counted on the family's layout, as an estimate.
     """
 
     def handler(c: _Cfg) -> _Tally:
@@ -401,7 +448,18 @@ def _llama_like(
         if c.has("mlp_bias"):
             s = _replace(s, mlp_bias=c.flag("mlp_bias", False))
         g = _geom(c)
-        return _decoder(c, g, s, _mlp(g.h, _inter(c, g), gated=s.gated, bias=s.mlp_bias))
+        moe = _read_moe(c, g.h, g.layers, gated=s.gated)
+        dense = 0
+        if moe is None or moe.has_dense_layers(g.layers):
+            dense = _mlp(g.h, _inter(c, g), gated=s.gated, bias=s.mlp_bias)
+        t = _decoder(c, g, s, dense, moe)
+        if moe is not None and not moe_native:
+            t.exact = False
+            t.notes.append(
+                f"{moe.origin} names a mixture of experts on a layout whose reference implementation is dense: "
+                "experts counted as routed feed-forward blocks"
+            )
+        return t
 
     return handler
 
@@ -487,11 +545,109 @@ def _ernie(c: _Cfg) -> _Tally:
 
 # --------------------------------------------------------------------------- mixture-of-experts
 
+# Config keys that families use for the same mixture-of-experts quantities.
+_EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", "num_routed_experts")
+_TOP_K_KEYS = ("num_experts_per_tok", "moe_top_k", "num_experts_per_token", "experts_per_token", "moe_topk", "moe_k")
+_EXPERT_WIDTH_KEYS = ("moe_intermediate_size", "expert_intermediate_size", "moe_ffn_hidden_size")
+_SHARED_COUNT_KEYS = ("n_shared_experts", "num_shared_experts", "moe_num_shared_experts")
+_SHARED_WIDTH_KEYS = ("shared_expert_intermediate_size", "moe_shared_expert_intermediate_size")
+_FIRST_SPARSE_KEYS = ("first_k_dense_replace", "moe_layer_start_index")
+# Every step-th layer is sparse: DeepSeek counts from the first layer, the others end each period.
+_STEP_FROM_FIRST = ("moe_layer_freq",)
+_STEP_AT_END = ("decoder_sparse_step", "moe_layer_interval", "interleave_moe_layer_step")
+_NESTED_FFN_KEYS = ("ffn_config", "moe_config")
+
+
+def _moe_block(c: _Cfg) -> _Cfg:
+    """The mapping that holds the expert keys: the config itself or a nested block (DBRX's ``ffn_config``)."""
+    if c.has(*_EXPERT_KEYS):
+        return c
+    for key in _NESTED_FFN_KEYS:
+        nested = c.data.get(key)
+        if isinstance(nested, Mapping) and any(nested.get(k) is not None for k in _EXPERT_KEYS):
+            return c.child(nested, key)
+    return c
+
+
+def _expert_count(c: _Cfg) -> tuple[_Cfg, str, int] | None:
+    """The block holding the expert keys, the key naming the routed experts, and their number (None: dense)."""
+    m = _moe_block(c)
+    for key in _EXPERT_KEYS:
+        if m.has(key):
+            n = m.size(key, lo=0, hi=_EXPERTS_MAX)
+            return (m, key, n) if n > 1 else None
+    return None
+
+
+def _sparse_layers(m: _Cfg, layers: int) -> Callable[[int], bool]:
+    """Which layers hold experts, from whichever layer-pattern keys the config uses."""
+    first = m.size(*_FIRST_SPARSE_KEYS, default=0, lo=0, hi=_LAYERS_MAX)
+    dense_only = set(m.int_list("mlp_only_layers") or [])
+    listed = m.int_list("moe_layers")
+    flags: list[int] | None = None
+    raw_freq = m.data.get("moe_layer_freq")
+    if isinstance(raw_freq, list | tuple):
+        flags = m.int_list("moe_layer_freq", hi=1)  # one 0/1 per layer
+        step, offset = 1, 0
+    elif m.has(*_STEP_FROM_FIRST):
+        step, offset = m.size(*_STEP_FROM_FIRST, hi=_LAYERS_MAX), 0
+    elif m.has(*_STEP_AT_END):
+        step = m.size(*_STEP_AT_END, hi=_LAYERS_MAX)
+        offset = step - 1
+    elif m.has("expert_layer_period"):
+        step = m.size("expert_layer_period", hi=_LAYERS_MAX)
+        offset = m.size("expert_layer_offset", default=0, lo=0, hi=_LAYERS_MAX) % step
+    else:
+        step, offset = 1, 0
+
+    def sparse(i: int) -> bool:
+        if i < first or i in dense_only or (listed is not None and i not in listed):
+            return False
+        if flags is not None:
+            return i < len(flags) and flags[i] == 1
+        return i % step == offset
+
+    return sparse
+
+
+def _read_moe(c: _Cfg, h: int, layers: int, *, gated: bool = True) -> _MoE | None:
+    """A mixture-of-experts feed-forward read from the config's own keys, or None for a dense model.
+
+    Routed experts are feed-forward blocks of the expert width behind a bias-free router; shared
+    experts (DeepSeek's count of expert-wide blocks, or Qwen's single block of a given width) are
+    always on. A missing expert width or top-k is an assumption the note reports.
+    """
+    found = _expert_count(c)
+    if found is None:
+        return None
+    m, key, n = found
+    used = m.sized(*_TOP_K_KEYS, assumed=1, hi=_EXPERTS_MAX)
+    if m.has(*_EXPERT_WIDTH_KEYS):
+        width = m.size(*_EXPERT_WIDTH_KEYS)
+    elif m is not c and m.has("ffn_hidden_size"):
+        width = m.size("ffn_hidden_size")  # a nested block's own width is the expert's (DBRX)
+    elif key == "num_local_experts" and c.has("intermediate_size"):
+        width = c.size("intermediate_size")  # Mixtral's convention: experts are as wide as the MLP
+    elif c.has(*_INTER_KEYS):
+        width = c.size(*_INTER_KEYS)
+        c.guess(f"{m.path}moe_intermediate_size not given; experts assumed as wide as the dense MLP ({width})")
+    else:
+        width = c.assume("moe_intermediate_size", 256 * math.ceil(8 * h / 3 / 256))
+    per = _mlp(h, width, gated=gated)
+    shared_width = m.opt_int(*_SHARED_WIDTH_KEYS)
+    shared = m.size(*_SHARED_COUNT_KEYS, default=0, lo=0, hi=_EXPERTS_MAX)
+    always = h * n  # the router
+    if shared_width:
+        always += _mlp(h, shared_width, gated=gated) * max(1, shared)
+    else:
+        always += shared * per
+    return _MoE(n, used, per, always, _sparse_layers(m, layers), origin=f"{m.path}{key}")
+
 
 def _mixtral(c: _Cfg) -> _Tally:
     g = _geom(c)
-    n = c.size("num_local_experts", default=8, hi=_EXPERTS_MAX)
-    moe = _MoE(n, c.size("num_experts_per_tok", default=2), _mlp(g.h, _inter(c, g)), g.h * n, _every_layer)
+    n = c.sized("num_local_experts", assumed=8, hi=_EXPERTS_MAX)
+    moe = _MoE(n, c.sized("num_experts_per_tok", assumed=2), _mlp(g.h, _inter(c, g)), g.h * n, _every_layer)
     return _decoder(c, g, LLAMA, 0, moe)
 
 
@@ -508,7 +664,7 @@ def _qwen_moe_ffn(c: _Cfg, g: _Geom) -> _MoE | None:
     shared = c.size("shared_expert_intermediate_size", default=0, lo=0)
     always = g.h * n + (_mlp(g.h, shared) + g.h if shared else 0)  # router, shared expert and its gate
     per = _mlp(g.h, c.size("moe_intermediate_size"))
-    return _MoE(n, c.size("num_experts_per_tok", default=1), per, always, _qwen_sparse(c, g))
+    return _MoE(n, c.sized("num_experts_per_tok", assumed=1), per, always, _qwen_sparse(c, g))
 
 
 def _qwen_moe(style: _Style) -> Callable[[_Cfg], _Tally]:
@@ -523,27 +679,27 @@ def _qwen_moe(style: _Style) -> Callable[[_Cfg], _Tally]:
 
 def _olmoe(c: _Cfg) -> _Tally:
     g = _geom(c)
-    n = c.size("num_experts", default=64, hi=_EXPERTS_MAX)
+    n = c.sized("num_experts", assumed=64, hi=_EXPERTS_MAX)
     style = _with_attention_bias(OLMO2, c)
-    moe = _MoE(n, c.size("num_experts_per_tok", default=8), _mlp(g.h, _inter(c, g)), g.h * n, _every_layer)
+    moe = _MoE(n, c.sized("num_experts_per_tok", assumed=8), _mlp(g.h, _inter(c, g)), g.h * n, _every_layer)
     return _decoder(c, g, style, 0, moe)
 
 
 def _phimoe(c: _Cfg) -> _Tally:
     g = _geom(c)
-    n = c.size("num_local_experts", default=16, hi=_EXPERTS_MAX)
+    n = c.sized("num_local_experts", assumed=16, hi=_EXPERTS_MAX)
     style = _with_attention_bias(_Style(norm="ln"), c)
     style = _replace(style, head_bias=c.flag("lm_head_bias", False))
-    moe = _MoE(n, c.size("num_experts_per_tok", default=2), _mlp(g.h, _inter(c, g)), g.h * n, _every_layer)
+    moe = _MoE(n, c.sized("num_experts_per_tok", assumed=2), _mlp(g.h, _inter(c, g)), g.h * n, _every_layer)
     return _decoder(c, g, style, 0, moe)
 
 
 def _gpt_oss(c: _Cfg) -> _Tally:
     g = _geom(c)
-    n = c.size("num_local_experts", "num_experts", default=128, hi=_EXPERTS_MAX)
+    n = c.sized("num_local_experts", "num_experts", assumed=128, hi=_EXPERTS_MAX)
     style = _with_attention_bias(LLAMA, c, default=True)
     per = _mlp(g.h, _inter(c, g), bias=True)  # gate_up and down projections carry biases
-    moe = _MoE(n, c.size("num_experts_per_tok", "experts_per_token", default=4), per, g.h * n + n, _every_layer)
+    moe = _MoE(n, c.sized("num_experts_per_tok", "experts_per_token", assumed=4), per, g.h * n + n, _every_layer)
     t = _decoder(c, g, style, 0, moe)
     t.add(g.layers * g.heads)  # attention sinks: one learned logit per head
     return t
@@ -551,7 +707,7 @@ def _gpt_oss(c: _Cfg) -> _Tally:
 
 def _llama4_text(c: _Cfg) -> _Tally:
     g = _geom(c)
-    n = c.size("num_local_experts", default=16, hi=_EXPERTS_MAX)
+    n = c.sized("num_local_experts", assumed=16, hi=_EXPERTS_MAX)
     step = c.size("interleave_moe_layer_step", default=1)
     listed = c.int_list("moe_layers")
     moe_layers = set(listed) if listed is not None else set(range(step - 1, g.layers, step))
@@ -559,7 +715,7 @@ def _llama4_text(c: _Cfg) -> _Tally:
     dense = _mlp(g.h, c.size("intermediate_size_mlp", default=c.size("intermediate_size")))
     style = _with_attention_bias(LLAMA, c)
     # One always-on shared expert the size of a routed one, plus the router.
-    moe = _MoE(n, c.size("num_experts_per_tok", default=1), expert, expert + g.h * n, moe_layers.__contains__)
+    moe = _MoE(n, c.sized("num_experts_per_tok", assumed=1), expert, expert + g.h * n, moe_layers.__contains__)
     return _decoder(c, g, style, dense, moe)
 
 
@@ -578,11 +734,15 @@ def _dbrx(c: _Cfg) -> _Tally:
     h = c.size("d_model")
     heads = c.size("n_heads")
     attn = c.sub("attn_config") or c.child({}, "attn_config")
-    ffn = c.sub("ffn_config") or c.child({}, "ffn_config")
+    ffn = c.sub("ffn_config")
+    if ffn is None:
+        # The experts live in this block; without it only transformers' small defaults remain.
+        c.guess("ffn_config not given: expert count, top-k and expert width are transformers' defaults")
+        ffn = c.child({}, "ffn_config")
     g = _Geom(h, c.layers("n_layers"), heads, attn.size("kv_n_heads", default=heads), h // heads, c.vocab())
-    n = ffn.size("moe_num_experts", default=4, hi=_EXPERTS_MAX)
-    per = _mlp(h, ffn.size("ffn_hidden_size", default=3584))
-    moe = _MoE(n, ffn.size("moe_top_k", default=1), per, h * n, _every_layer)
+    n = ffn.sized("moe_num_experts", assumed=4, hi=_EXPERTS_MAX)
+    per = _mlp(h, ffn.sized("ffn_hidden_size", assumed=3584))
+    moe = _MoE(n, ffn.sized("moe_top_k", assumed=1), per, h * n, _every_layer)
     return _decoder(c, g, _Style(norm="ln_nobias"), 0, moe)
 
 
@@ -599,7 +759,7 @@ def _deepseek_moe(c: _Cfg, g: _Geom) -> _MoE | None:
     freq = c.size("moe_layer_freq", default=1)
     return _MoE(
         n,
-        c.size("num_experts_per_tok", default=1),
+        c.sized("num_experts_per_tok", assumed=1),
         per,
         g.h * n + shared * per,  # router; shared experts are routed-expert sized
         lambda i: i >= first_dense and i % freq == 0,
@@ -802,14 +962,14 @@ def _nemotron_h(c: _Cfg) -> _Tally:
 
 
 def _nemotron_h_moe(c: _Cfg, t: _Tally, h: int, bias: bool) -> None:
-    n = c.size("n_routed_experts", "num_local_experts", default=8, hi=_EXPERTS_MAX)
+    n = c.sized("n_routed_experts", "num_local_experts", assumed=8, hi=_EXPERTS_MAX)
     latent = c.opt_int("moe_latent_size", lo=1)
     width = latent or h
     shared = c.size("moe_shared_expert_intermediate_size", default=0, lo=0)
     t.add(h * n + (_mlp(h, shared, gated=False, bias=bias) if shared else 0))
     if latent:
         t.add(_linear(h, latent, bias) + _linear(latent, h, bias))
-    t.experts(_mlp(width, c.size("moe_intermediate_size"), gated=False), n, c.size("num_experts_per_tok", default=1))
+    t.experts(_mlp(width, c.size("moe_intermediate_size"), gated=False), n, c.sized("num_experts_per_tok", assumed=1))
 
 
 def _jamba(c: _Cfg) -> _Tally:
@@ -818,7 +978,7 @@ def _jamba(c: _Cfg) -> _Tally:
     attn_offset = c.size("attn_layer_offset", default=4, lo=0)
     moe_period = c.size("expert_layer_period", default=2)
     moe_offset = c.size("expert_layer_offset", default=1, lo=0)
-    n = c.size("num_experts", default=16, hi=_EXPERTS_MAX)
+    n = c.sized("num_experts", assumed=16, hi=_EXPERTS_MAX)
     mlp = _mlp(g.h, _inter(c, g))
     state = c.size("mamba_d_state", default=16)
     rank = _dt_rank(c, "mamba_dt_rank", g.h)
@@ -840,7 +1000,7 @@ def _jamba(c: _Cfg) -> _Tally:
         t.add(2 * g.h + (attn if i % attn_period == attn_offset else mamba))
         if n > 1 and i % moe_period == moe_offset:
             t.add(g.h * n)
-            t.experts(mlp, n, c.size("num_experts_per_tok", default=2))
+            t.experts(mlp, n, c.sized("num_experts_per_tok", assumed=2))
         else:
             t.add(mlp)
     return t
@@ -1038,7 +1198,6 @@ _LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "num_de
 _HEAD_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
 _VOCAB_KEYS = ("vocab_size", "padded_vocab_size", "n_vocab")
 _INTER_KEYS = ("intermediate_size", "n_inner", "ffn_hidden_size", "d_ff", "ffn_dim", "inner_hidden_size")
-_EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
 _GATED_ACTS = ("silu", "swiglu", "swish", "geglu", "gelu_pytorch_tanh")
 
 
@@ -1047,7 +1206,7 @@ def _generic(c: _Cfg) -> _Tally:
     h = c.size(*_HIDDEN_KEYS)
     layers = c.layers(*_LAYER_KEYS)
     if not c.has(*_VOCAB_KEYS):
-        c.notes.append("no vocabulary size given; embeddings not counted")
+        c.guess("no vocabulary size given; embeddings not counted")
     vocab = c.size(*_VOCAB_KEYS, default=0, lo=0, hi=_VOCAB_MAX)
     heads = c.opt_int(*_HEAD_KEYS, lo=1)
     attn = 4 * h * h
@@ -1055,20 +1214,28 @@ def _generic(c: _Cfg) -> _Tally:
         kv = c.size("num_key_value_heads", "num_kv_heads", default=heads)
         hd = c.size("head_dim", default=max(1, h // heads))
         attn = _attention(h, heads, kv, hd)
-    inter = c.opt_int(*_INTER_KEYS, lo=1)
+    else:
+        c.guess("no attention head count given; attention assumed to be 4·h² per layer")
     act = c.data.get("hidden_act", c.data.get("activation_function"))
     gated = isinstance(act, str) and act.lower() in _GATED_ACTS
-    mlp = _mlp(h, inter, gated=gated) if inter else 8 * h * h
+    expert_gated = gated
+    if act is None and _expert_count(c) is not None:
+        # Mixture-of-experts models are gated almost without exception; still a guess.
+        c.guess("no activation given; experts assumed to be gated (SwiGLU)")
+        expert_gated = True
+    moe = _read_moe(c, h, layers, gated=expert_gated)
+    mlp = 0
+    if moe is None or moe.has_dense_layers(layers):
+        inter = c.opt_int(*_INTER_KEYS, lo=1)
+        if inter is None:
+            c.guess("no intermediate size given; feed-forward assumed to be 8·h² per layer")
+        mlp = _mlp(h, inter, gated=gated) if inter else 8 * h * h
     t = _Tally(exact=False)
     _embeddings(t, vocab, h, c.tied(True))
-    experts = c.opt_int(*_EXPERT_KEYS, hi=_EXPERTS_MAX)
-    if experts and experts > 1:
-        moe_inter = c.opt_int("moe_intermediate_size", lo=1)
-        per = _mlp(h, moe_inter, gated=gated) if moe_inter else mlp
-        t.add(layers * (attn + 2 * h + h * experts))
-        t.experts(layers * per, experts, c.size("num_experts_per_tok", default=1))
-    else:
-        t.add(layers * (attn + mlp + 2 * h))
+    t.add(h)  # final norm
+    for i in range(layers):
+        t.add(attn + 2 * h)
+        _add_ffn(t, i, mlp, moe)
     return t
 
 
@@ -1114,7 +1281,7 @@ _FAMILIES: dict[str, tuple[str, _Handler]] = {
     "qwen3next": ("qwen3_next", _qwen_hybrid),
     "qwen35": ("qwen3_5", _qwen_hybrid),
     "qwen35moe": ("qwen3_5_moe", _qwen_hybrid),
-    "deepseek": ("llama", _llama_like(LLAMA)),
+    "deepseek": ("deepseek", _llama_like(LLAMA, moe_native=True)),
     "deepseekv2": ("deepseek_v2", _deepseek),
     "deepseekv3": ("deepseek_v3", _deepseek),
     "deepseekv32": ("deepseek_v32", _deepseek),
@@ -1265,8 +1432,17 @@ def _count(c: _Cfg, depth: int = 0) -> tuple[_Tally, str]:
         else:
             family, handler = resolved
             t = handler(c)
+            _experts_ignored(c, t, family)
     _add_vision(c, t, (text or c).size(*_HIDDEN_KEYS, default=0, lo=0))
     return t, family
+
+
+def _experts_ignored(c: _Cfg, t: _Tally, family: str) -> None:
+    """A config naming routed experts that its family's formula counted as dense is only a guess."""
+    found = _expert_count(c) if not t.moe else None
+    if found is not None:
+        m, key, n = found
+        c.guess(f"{m.path}{key} = {n} names a mixture of experts, but the {family} formula counts a dense model")
 
 
 def count_parameters(config: Any, *, source: str = "config.json") -> ParamCount:
@@ -1287,10 +1463,34 @@ def count_parameters(config: Any, *, source: str = "config.json") -> ParamCount:
         # Every path validates what it reads; this is a last line of defence for odd combinations.
         raise ModelFileError(f"config is inconsistent ({type(exc).__name__})", source=source) from exc
     notes = list(dict.fromkeys(c.assumed + t.notes + c.notes))
+    if c.assumed:
+        confidence = Confidence.SPECULATIVE  # a size the formula needs was guessed
+    elif family == "generic" or not t.exact:
+        confidence = Confidence.LIKELY  # every size given, but the formula is an estimate
+    else:
+        confidence = Confidence.CONFIDENT
     return ParamCount(
         total=t.total,
         active=t.active if t.moe else None,
         family=family,
-        exact=t.exact and family != "generic" and not c.assumed,
+        exact=confidence is Confidence.CONFIDENT,
         note="; ".join(notes) or None,
+        confidence=confidence,
     )
+
+
+# Families whose formula is a mixture of experts (a name containing "moe" is one too).
+_MOE_FAMILIES = frozenset({
+    "mixtral", "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_5_moe", "deepseek", "deepseek_v2", "deepseek_v3",
+    "deepseek_v32", "glm_moe_dsa", "phimoe", "gpt_oss", "llama4", "glm4_moe", "dbrx", "olmoe", "jamba",
+})  # fmt: skip
+
+
+def names_moe_family(name: str) -> bool:
+    """Whether a ``model_type`` or architecture class name belongs to a mixture-of-experts family."""
+    if not isinstance(name, str) or not name or len(name) > 200:
+        return False
+    for key in (_key(name), _key(name, is_class=True)):
+        if "moe" in key or _FAMILIES.get(key, ("", None))[0] in _MOE_FAMILIES:
+            return True
+    return False

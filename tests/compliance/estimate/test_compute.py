@@ -205,3 +205,80 @@ def test_a_card_estimate_below_the_base_is_the_modification() -> None:
     assert modification.method == "hardware"
     assert modification.value == pytest.approx(340 * 3600 * 989.5e12 * 0.3)
     assert result["training_compute_flop"].value == pytest.approx(7.2e23 + modification.value)
+
+
+# --- which parameter count 6·N·D uses ---------------------------------------------------------
+
+
+def _declared(name: str, value: object) -> Fact:
+    return Fact(name, value, confidence=Confidence.CONFIDENT, method="declared",
+                evidence=[Evidence("declared", "--fact", f"{name}={value}")])  # fmt: skip
+
+
+def _from_config(name: str, value: float) -> Fact:
+    return Fact(name, value, confidence=Confidence.CONFIDENT, method="architecture",
+                evidence=[Evidence("config", "config.json", "llama formula")])  # fmt: skip
+
+
+def test_a_declared_total_outranks_an_active_count_from_the_files() -> None:
+    facts = _facts(
+        _declared("parameters", 7e9),
+        _from_config("active_parameters", 1.82e6),  # a tiny test config next to a declared 7B model
+        _fact("training_tokens", 2e12),
+    )
+    total = _total(facts)
+    assert total.method == "operation-counting"
+    assert total.value == pytest.approx(6 * 7e9 * 2e12)
+    assert "× 7e+09 parameters" in total.evidence[0].detail
+
+
+def test_a_declared_active_count_is_used_with_a_declared_total() -> None:
+    facts = _facts(
+        _declared("parameters", 4.67e10), _declared("active_parameters", 1.29e10), _fact("training_tokens", 1e12)
+    )
+    total = _total(facts)
+    assert total.value == pytest.approx(6 * 1.29e10 * 1e12)
+    assert "active parameters" in total.evidence[0].detail
+
+
+@pytest.mark.parametrize("declared_kind", ["MixtralForCausalLM", "qwen3_moe", "deepseek_v3", "some_new_moe"])
+def test_a_declared_moe_architecture_keeps_the_active_count(declared_kind: str) -> None:
+    name = "architecture" if declared_kind[0].isupper() else "model_type"
+    facts = _facts(
+        _declared("parameters", 4.67e10),
+        _declared(name, declared_kind),
+        _from_config("active_parameters", 1.29e10),
+        _fact("training_tokens", 1e12),
+    )
+    assert _total(facts).value == pytest.approx(6 * 1.29e10 * 1e12)
+
+
+def test_a_declared_dense_architecture_does_not_keep_the_active_count() -> None:
+    facts = _facts(
+        _declared("parameters", 7e9),
+        _declared("architecture", "LlamaForCausalLM"),
+        _from_config("active_parameters", 1.82e6),
+        _fact("training_tokens", 1e12),
+    )
+    assert _total(facts).value == pytest.approx(6 * 7e9 * 1e12)
+
+
+def test_an_active_count_from_the_files_is_used_when_nothing_is_declared() -> None:
+    facts = _facts(
+        _from_config("parameters", 4.67e10), _from_config("active_parameters", 1.29e10), _fact("training_tokens", 1e12)
+    )
+    assert _total(facts).value == pytest.approx(6 * 1.29e10 * 1e12)
+
+
+def test_an_active_count_above_the_total_is_not_used() -> None:
+    facts = _facts(
+        _from_config("parameters", 1e9), _from_config("active_parameters", 5e9), _fact("training_tokens", 1e12)
+    )
+    total = _total(facts)
+    assert total.value == pytest.approx(6 * 1e9 * 1e12)
+    assert "active" not in total.evidence[0].detail
+
+
+def test_an_active_count_alone_is_used() -> None:
+    total = _total(_facts(_from_config("active_parameters", 3e9), _fact("training_tokens", 1e12)))
+    assert total.value == pytest.approx(6 * 3e9 * 1e12)

@@ -3,8 +3,11 @@
 A safetensors file starts with an 8-byte little-endian header length N, then N bytes of JSON
 mapping tensor names to ``{"dtype", "shape", "data_offsets": [begin, end]}`` (offsets relative
 to the end of the header). Only those ``8 + N`` bytes are read. Because the header is untrusted
-it is bounded and checked: its length, its JSON, each tensor's dtype, shape and byte range,
-that ranges match the declared shape, do not overlap and lie inside the file.
+it is bounded and checked: its length, its JSON (no name declared twice), each tensor's dtype,
+shape and byte range, that ranges match the declared shape, and that together they cover the
+data section exactly, as the reference implementation requires: no overlap, no gap, and no
+bytes after the last tensor. A header that declares a few bytes of tensors at the start of a
+file of many gigabytes is lying about what the file holds, and its count cannot be trusted.
 """
 
 from __future__ import annotations
@@ -74,6 +77,20 @@ class SafetensorsSummary(Record):
         self.buffers = 0  # elements of stored buffers, left out of the total
         self.note = note
 
+    def add_file(
+        self, name: str, tensors: dict[str, TensorInfo], metadata: dict[str, Any], *, source: str
+    ) -> None:
+        """Count one file's validated tensors; a tensor already counted from another shard is an error."""
+        seen = self.tensors
+        if seen and not seen.keys().isdisjoint(tensors):
+            twice = next(t for t in tensors if t in seen)
+            raise ModelFileError(f"tensor {twice!r} appears in more than one shard", source=source)
+        self.files.append(name)
+        for key, value in metadata.items():
+            self.metadata.setdefault(str(key), str(value))
+        for tname, info in tensors.items():
+            self.add(tname, info)
+
     def add(self, name: str, info: TensorInfo) -> None:
         """Count one tensor."""
         n = info.numel
@@ -109,43 +126,98 @@ def read_header(fh: BinaryIO, *, size: int, source: str) -> tuple[dict[str, Any]
     raw = fh.read(length)
     if len(raw) < length:
         raise ModelFileError("truncated safetensors header", source=source)
+    return decode_header(raw, source=source), 8 + length
+
+
+class _DuplicateKey(Exception):
+    """Raised inside the JSON decoder; turned into a :class:`ModelFileError` by :func:`decode_header`."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                break
+            seen.add(key)
+        self.key = key
+        super().__init__(key)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Called once per JSON object (each tensor entry, then the header itself): kept to a dict
+    # build and a length comparison, the duplicate is only looked for when there is one.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey(pairs)
+    return obj
+
+
+def decode_header(raw: bytes, *, source: str) -> dict[str, Any]:
+    """Decode a safetensors header's JSON bytes into a mapping, refusing any key given twice.
+
+    The standard decoder keeps the last of two equal keys, so a tensor declared twice (or a
+    tensor entry with two ``data_offsets``) would silently lose one declaration.
+    """
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise ModelFileError(
+            f"safetensors header declares {exc.key[:200]!r} more than once (a tensor or field given twice)",
+            source=source,
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"safetensors header is not valid JSON ({exc})", source=source) from None
+    except RecursionError:
+        raise ModelFileError("safetensors header nests too deeply", source=source) from None
     if not isinstance(header, dict):
         raise ModelFileError("safetensors header is not a JSON object", source=source)
-    return header, 8 + length
+    return header
 
 
 def parse_header(
-    header: dict[str, Any], *, data_size: int, source: str
+    header: dict[str, Any], *, data_size: int | None, source: str
 ) -> tuple[dict[str, TensorInfo], dict[str, Any]]:
     """Validate a decoded header against the size of the data section that follows it.
 
-    Returns the tensors and the ``__metadata__`` mapping.
+    The tensors' byte ranges must tile the data section: starting at 0, each beginning where
+    the previous one ends, the last ending at ``data_size``. ``data_size`` None means the file's
+    size is not known (a remote file whose server gave no total): the ranges are then checked
+    for overlaps and gaps only. Returns the tensors and the ``__metadata__`` mapping.
     """
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict):
         raise ModelFileError("__metadata__ is not an object", source=source)
+    limit = data_size if data_size is not None else -1
     tensors: dict[str, TensorInfo] = {}
     spans: list[tuple[int, int, str]] = []
     for name, entry in header.items():
         if name == "__metadata__":
             continue
         info, begin, end = _parse_entry(name, entry, source)
-        if end > data_size:
+        if limit >= 0 and end > limit:
             raise ModelFileError(
-                f"tensor {name!r} ends at byte {end} but the data section has {data_size}", source=source
+                f"tensor {name!r} ends at byte {end} but the data section has {limit}", source=source
             )
         tensors[name] = info
         spans.append((begin, end, name))
     spans.sort()
     previous_end, previous = 0, ""
     for begin, end, name in spans:
-        if begin < previous_end:
-            raise ModelFileError(f"tensors {previous!r} and {name!r} overlap", source=source)
+        if begin != previous_end:
+            if begin < previous_end:
+                raise ModelFileError(f"tensors {previous!r} and {name!r} overlap", source=source)
+            after = f"after tensor {previous!r}" if previous else "at the start of the data section"
+            raise ModelFileError(
+                f"bytes {previous_end:,}..{begin:,} {after} belong to no tensor (the header does not "
+                "describe the whole file)",
+                source=source,
+            )
         previous_end, previous = end, name
+    if limit >= 0 and previous_end != limit:
+        raise ModelFileError(
+            f"the data section has {limit:,} bytes but the header's tensors account for {previous_end:,}: "
+            f"{limit - previous_end:,} bytes belong to no tensor (the header does not describe the whole file)",
+            source=source,
+        )
     return tensors, metadata
 
 
@@ -201,14 +273,8 @@ def summarize_file(path: Path, summary: SafetensorsSummary, *, label: str | None
     except OSError as exc:
         raise ModelFileError(f"cannot read: {exc.strerror or exc}", source=source) from None
     tensors, metadata = parse_header(header, data_size=size - nread, source=source)
-    summary.files.append(path.name)
+    summary.add_file(path.name, tensors, metadata, source=source)
     summary.bytes_read += nread
-    for key, value in metadata.items():
-        summary.metadata.setdefault(str(key), str(value))
-    for name, info in tensors.items():
-        if name in summary.tensors:
-            raise ModelFileError(f"tensor {name!r} appears in more than one shard", source=source)
-        summary.add(name, info)
 
 
 def weight_files(directory: Path, *, verify: bool = True) -> tuple[list[Path], str | None]:
@@ -285,17 +351,14 @@ def summarize_directory(directory: Path) -> SafetensorsSummary | None:
     return summary
 
 
-def summarize_headers(headers: Iterable[tuple[str, dict[str, Any], int]]) -> SafetensorsSummary:
+def summarize_headers(headers: Iterable[tuple[str, dict[str, Any], int | None]]) -> SafetensorsSummary:
     """Summarize already-fetched headers: ``(file name, header JSON, data section size)`` triples.
 
-    Used for headers read over HTTP range requests, where there is no local file.
+    Used for headers read over HTTP range requests, where there is no local file. A size of
+    None (the file's total size is unknown) skips the check that the tensors fill the file.
     """
     summary = SafetensorsSummary()
     for name, header, data_size in headers:
         tensors, metadata = parse_header(header, data_size=data_size, source=name)
-        summary.files.append(name)
-        for key, value in metadata.items():
-            summary.metadata.setdefault(str(key), str(value))
-        for tname, info in tensors.items():
-            summary.add(tname, info)
+        summary.add_file(name, tensors, metadata, source=name)
     return summary

@@ -311,14 +311,17 @@ class Gatherer:
             got.art.warnings.append(f"{got.info.id}: no {INDEX}; counted all {len(found)} top-level safetensors files")
         return found[:MAX_SHARDS]
 
-    def _header(self, got: Gathered, name: str) -> tuple[str, dict[str, Any], int]:
+    def _header(self, got: Gathered, name: str) -> tuple[str, dict[str, Any], int | None]:
         cache_name = f"{name}#header.json"
         client, repo, rev = self.client, got.info.id, got.revision
         if is_sha(rev):
             cached = client.cache.load_file(repo, rev, cache_name)
             if cached is not None:
                 entry = json.loads(cached)
-                return name, entry["header"], int(entry["data_size"])
+                size = entry.get("data_size")
+                # Entries cached before sizes could be unknown stored 2**62 for "unknown".
+                known = isinstance(size, int) and 0 <= size < 2**62
+                return name, entry["header"], size if known else None
         if client.offline:
             raise ModelNotFound(f"{name} header is not in the local cache (offline)")
         first, total = client.read_range(repo, rev, name, 0, FIRST_READ, self.budget)
@@ -333,14 +336,14 @@ class Gatherer:
             more, total = client.read_range(repo, rev, name, 8 + len(raw), 8 + length, self.budget)
             self._note(got, None, len(more))
             raw += more
-        try:
-            header = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise HubError(f"{name}: safetensors header is not valid JSON ({exc})") from None
-        if not isinstance(header, dict):
-            raise HubError(f"{name}: safetensors header is not a JSON object")
-        # Without a total size the data section cannot be bounded; offsets are then only checked for overlaps.
-        data_size = total - 8 - length if total is not None else 2**62
+        from compliance.facts.safetensors import decode_header
+
+        header = decode_header(raw, source=name)  # the same decoding (duplicate names refused) as a local file
+        # The file's size comes from the Content-Range total; without it the tensors are only
+        # checked for overlaps and gaps, not for filling the file.
+        if total is not None and total < 8 + length:
+            raise HubError(f"{name}: safetensors header claims {length} bytes but the file has {total - 8}")
+        data_size = total - 8 - length if total is not None else None
         self._note(got, f"{repo}@{rev[:12]}/{name} (header, {8 + length:,} bytes)", 0)
         if is_sha(rev):
             client.cache.save_file(

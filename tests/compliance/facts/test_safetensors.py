@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from compliance.errors import ModelFileError
+from compliance.errors import ExitCode, ModelFileError
 from compliance.facts.safetensors import (
     INDEX_NAME,
     SafetensorsSummary,
+    decode_header,
     summarize_directory,
     summarize_file,
     summarize_headers,
@@ -170,3 +174,136 @@ def test_mxfp4_blocks_are_flagged_as_packed(tmp_path: Path) -> None:
     _write(tmp_path / "model.safetensors", safetensors_bytes(tensors))
     summary = summarize_directory(tmp_path)
     assert summary is not None and summary.packed_quantized
+
+
+# -- the data section must be exactly what the header describes -------------------------------
+
+GIB = 1024**3
+
+
+def _lying_file(path: Path, size: int) -> Path:
+    """A header declaring one 2-byte tensor at the start of a (sparse) file of ``size`` bytes."""
+    raw = json.dumps({"w": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}).encode()
+    with path.open("wb") as fh:
+        fh.write(struct.pack("<Q", len(raw)) + raw)
+    os.truncate(path, size)  # sparse: nothing is written past the header
+    return path
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(8)
+
+
+def test_a_16_gb_file_whose_header_declares_two_bytes_is_refused(tmp_path: Path) -> None:
+    path = _lying_file(tmp_path / "model.safetensors", 16 * GIB)
+    with pytest.raises(ModelFileError, match="account for 2: .* bytes belong to no tensor") as info:
+        summarize_directory(tmp_path)
+    (header_length,) = struct.unpack("<Q", _head(path))
+    assert f"data section has {16 * GIB - 8 - header_length:,} bytes" in str(info.value)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+    assert info.value.exit_code == ExitCode.INPUT
+
+
+def test_a_file_matching_its_header_exactly_is_accepted(tmp_path: Path) -> None:
+    raw = json.dumps({"w": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}).encode()
+    path = _write(tmp_path / "model.safetensors", struct.pack("<Q", len(raw)) + raw + b"\0\0")
+    summary = SafetensorsSummary()
+    summarize_file(path, summary)
+    assert summary.total == 1
+
+
+@pytest.mark.parametrize(
+    ("offsets", "data", "message"),
+    [
+        ([[4, 12]], 12, r"bytes 0\.\.4 at the start of the data section belong to no tensor"),
+        ([[0, 8], [12, 20]], 20, r"bytes 8\.\.12 after tensor 't0' belong to no tensor"),
+        ([[0, 8], [8, 16]], 17, r"data section has 17 bytes but the header's tensors account for 16"),
+        ([], 4, "account for 0: 4 bytes belong to no tensor"),
+    ],
+)
+def test_bytes_no_tensor_accounts_for_are_an_error(
+    tmp_path: Path, offsets: list[list[int]], data: int, message: str
+) -> None:
+    header = {f"t{i}": {"dtype": "F32", "shape": [2], "data_offsets": span} for i, span in enumerate(offsets)}
+    path = _header_file(tmp_path, header, b"\0" * data)
+    with pytest.raises(ModelFileError, match=message):
+        summarize_file(path, SafetensorsSummary())
+
+
+def test_empty_tensors_may_share_an_offset(tmp_path: Path) -> None:
+    header = {
+        "a": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]},
+        "b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+        "c": {"dtype": "F32", "shape": [4, 0], "data_offsets": [4, 4]},
+    }
+    summary = SafetensorsSummary()
+    summarize_file(_header_file(tmp_path, header, b"\0" * 4), summary)
+    assert summary.total == 1 and len(summary.tensors) == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=64), min_size=1, max_size=12),
+    gap_at=st.integers(min_value=0, max_value=12),
+    gap=st.integers(min_value=0, max_value=5),
+    trailing=st.integers(min_value=0, max_value=5),
+)
+def test_header_is_accepted_exactly_when_its_tensors_tile_the_data(
+    sizes: list[int], gap_at: int, gap: int, trailing: int
+) -> None:
+    header: dict[str, object] = {}
+    offset = 0
+    for i, n in enumerate(sizes):
+        if i == gap_at:
+            offset += gap
+        header[f"t{i}"] = {"dtype": "U8", "shape": [n], "data_offsets": [offset, offset + n]}
+        offset += n
+    data_size = offset + trailing
+    honest = trailing == 0 and (gap == 0 or gap_at >= len(sizes))
+    if honest:
+        assert summarize_headers([("x.safetensors", header, data_size)]).total == sum(sizes)
+    else:
+        with pytest.raises(ModelFileError, match="belong to no tensor"):
+            summarize_headers([("x.safetensors", header, data_size)])
+
+
+def test_unknown_remote_size_still_refuses_gaps_but_not_the_end() -> None:
+    tensor = {"dtype": "F32", "shape": [1]}
+    ok = summarize_headers([("x.safetensors", {"a": {**tensor, "data_offsets": [0, 4]}}, None)])
+    assert ok.total == 1
+    gap = {"a": {**tensor, "data_offsets": [0, 4]}, "b": {**tensor, "data_offsets": [8, 12]}}
+    with pytest.raises(ModelFileError, match="belong to no tensor"):
+        summarize_headers([("x.safetensors", gap, None)])
+
+
+# -- names given twice ---------------------------------------------------------------------------
+
+
+def test_duplicate_tensor_names_in_one_header_are_an_error(tmp_path: Path) -> None:
+    entry = '{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}'
+    path = _header_file(tmp_path, f'{{"w": {entry}, "w": {entry}}}'.encode(), b"\0" * 4)
+    with pytest.raises(ModelFileError, match="declares 'w' more than once"):
+        summarize_file(path, SafetensorsSummary())
+
+
+def test_a_field_given_twice_in_a_tensor_entry_is_an_error(tmp_path: Path) -> None:
+    raw = b'{"w": {"dtype": "F32", "dtype": "BF16", "shape": [1], "data_offsets": [0, 4]}}'
+    with pytest.raises(ModelFileError, match="declares 'dtype' more than once"):
+        summarize_file(_header_file(tmp_path, raw, b"\0" * 4), SafetensorsSummary())
+
+
+def test_decode_header_keeps_distinct_names() -> None:
+    header = decode_header(b'{"a": {"x": 1}, "b": {"x": 1}, "__metadata__": {"k": "v"}}', source="s")
+    assert list(header) == ["a", "b", "__metadata__"]
+
+
+def test_deeply_nested_header_is_a_clear_error() -> None:
+    with pytest.raises(ModelFileError, match="not valid JSON|nests too deeply"):
+        decode_header(b"[" * 200_000 + b"]" * 200_000, source="s")
+
+
+def test_the_same_tensor_in_two_fetched_shards_is_an_error() -> None:
+    header = {"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
+    with pytest.raises(ModelFileError, match="'w' appears in more than one shard"):
+        summarize_headers([("a.safetensors", header, 4), ("b.safetensors", header, 4)])

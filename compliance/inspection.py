@@ -17,10 +17,13 @@ from compliance.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
     from compliance.estimate.compute import PeakLookup
+
+    # Looks up the bases a model outside the hub names: (model id, its artefacts, declared facts).
+    BaseLookup = Callable[[str, "Artefacts", Sequence[Fact]], "BaseLineage"]
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 # Two parameter counts "disagree" beyond this relative difference.
@@ -89,6 +92,30 @@ class Artefacts(Record):
         self.card_source = "README.md"
         self.extra_facts: list[Fact] = []  # e.g. hub-api facts
         self.warnings: list[str] = []
+
+
+class BaseLineage(Record):
+    """What looking up the bases a local or uploaded model names gave (see ``compliance.hub.local``)."""
+
+    __slots__ = ("base_compute", "inherited", "first", "lineage", "warnings", "files_read", "bytes_read")
+
+    def __init__(
+        self,
+        base_compute: Fact | None = None,
+        inherited: list[Fact] | None = None,
+        first: list[Fact] | None = None,
+        lineage: list[dict[str, Any]] | None = None,
+        warnings: list[str] | None = None,
+        files_read: list[str] | None = None,
+        bytes_read: int = 0,
+    ) -> None:
+        self.base_compute = base_compute  # the compute to inherit, None when no base's is known
+        self.inherited: list[Fact] = [] if inherited is None else inherited  # the model's own facts override them
+        self.first: list[Fact] = [] if first is None else first  # applied like declarations, before the user's
+        self.lineage: list[dict[str, Any]] = [] if lineage is None else lineage
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.files_read: list[str] = [] if files_read is None else files_read
+        self.bytes_read = bytes_read
 
 
 def catalog_peak_lookup() -> PeakLookup:
@@ -256,7 +283,8 @@ def _architecture_facts(
         config_fact = Fact(
             "parameters",
             counted.total,
-            confidence=Confidence.CONFIDENT if counted.exact else Confidence.SPECULATIVE,
+            confidence=counted.confidence,
+            note=None if counted.exact else counted.note,
             method="architecture",
             evidence=[Evidence("config", art.config_source, detail)],
         )
@@ -301,7 +329,7 @@ def _architecture_facts(
     if counted is not None and counted.active is not None:
         facts.set(Fact(
             "active_parameters", counted.active,
-            confidence=Confidence.CONFIDENT if counted.exact else Confidence.SPECULATIVE,
+            confidence=counted.confidence, note=None if counted.exact else counted.note,
             method="architecture",
             evidence=[Evidence("config", art.config_source, f"{counted.family}: active per token")],
         ))  # fmt: skip
@@ -358,9 +386,71 @@ def inspect_local(
     peak_lookup: PeakLookup | None = None,
     use_exact: bool = False,
     model_id: str | None = None,
+    base_lookup: BaseLookup | None = None,
 ) -> Inspection:
-    """Inspect a local model directory (about to be published)."""
+    """Inspect a local model directory (about to be published).
+
+    When its card (or a declaration) names a base model, ``base_lookup`` is called to read the
+    base's facts and compute (``compliance.hub.local.look_up_bases`` does it on a hub); without
+    one, the cumulative compute stays unknown and a warning says so.
+    """
     art, files, nbytes = gather_local(path, model_name=model_id or path.resolve().name)
-    facts, warnings = build_facts(art, declared=declared, peak_lookup=peak_lookup, use_exact=use_exact)
     ref = ModelRef(id=model_id or path.resolve().name, source="local", path=str(path))
-    return Inspection(ref, facts, warnings=warnings, files_read=files, bytes_read=nbytes)
+    return inspect_artefacts(
+        art, ref, files, nbytes, declared=declared, peak_lookup=peak_lookup, use_exact=use_exact,
+        base_lookup=base_lookup,
+    )  # fmt: skip
+
+
+def inspect_artefacts(
+    art: Artefacts,
+    ref: ModelRef,
+    files: list[str],
+    nbytes: int,
+    *,
+    declared: Iterable[Fact] = (),
+    peak_lookup: PeakLookup | None = None,
+    use_exact: bool = False,
+    base_lookup: BaseLookup | None = None,
+) -> Inspection:
+    """Build the inspection of a model known by its artefacts (a local directory, an upload),
+    looking up the bases it names through ``base_lookup`` (see :func:`inspect_local`)."""
+    declared = list(declared)
+    bases = named_base(art, declared)
+    found = BaseLineage()
+    if bases is not None:
+        if base_lookup is not None:
+            found = base_lookup(ref.id, art, declared)
+            art.extra_facts[:0] = found.inherited
+        else:
+            found.warnings.append(
+                f"{ref.id}: the base model {bases} was not looked up (no hub to ask), so the cumulative "
+                "training compute is unknown"
+            )
+    facts, warnings = build_facts(
+        art,
+        declared=[*found.first, *declared],
+        peak_lookup=peak_lookup,
+        base_compute=found.base_compute,
+        use_exact=use_exact,
+    )
+    return Inspection(
+        ref,
+        facts,
+        lineage=found.lineage,
+        warnings=list(dict.fromkeys([*found.warnings, *warnings])),
+        files_read=[*files, *found.files_read],
+        bytes_read=nbytes + found.bytes_read,
+    )
+
+
+def named_base(art: Artefacts, declared: Sequence[Fact]) -> str | None:
+    """The base model(s) a declaration or the card names, as text; None when none is named."""
+    card_facts = art.card.facts if art.card is not None else ()
+    for fact in (*declared, *card_facts, *art.extra_facts):
+        if fact.name == "base_model":
+            value = fact.value
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value if v)
+            return str(value)[:200] if value else None
+    return None

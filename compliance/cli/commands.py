@@ -48,16 +48,34 @@ def _inspection(ns: argparse.Namespace) -> Any:
     target = parse_target(ns.target)
     peaks = catalog_peak_lookup()
     if target.path is not None:
-        return inspect_local(target.path, declared=declared, peak_lookup=peaks, use_exact=ns.exact)
+        return inspect_local(target.path, declared=declared, peak_lookup=peaks, use_exact=ns.exact,
+                             base_lookup=_hub_base_lookup(ns, peaks))  # fmt: skip
     from compliance.hub.inspect import inspect_hub
-    from compliance.settings import load_settings
 
-    settings = load_settings().with_overrides(hf_endpoint=ns.endpoint, hub_offline=ns.offline, hf_token=ns.token)
+    settings = _hub_settings(ns)
     from compliance.targets import validate_model_id
 
     references = [validate_model_id(r) for r in ns.references]
     return inspect_hub(target, settings, declared=declared, peak_lookup=peaks, use_exact=ns.exact,
                        thorough=ns.thorough, references=references)  # fmt: skip
+
+
+def _hub_settings(ns: argparse.Namespace) -> Any:
+    from compliance.settings import load_settings
+
+    return load_settings().with_overrides(hf_endpoint=ns.endpoint, hub_offline=ns.offline, hf_token=ns.token)
+
+
+def _hub_base_lookup(ns: argparse.Namespace, peaks: Any) -> Any:
+    """Looks up the base a local model's card names, on the hub ``--endpoint``/``--offline``/``--token``
+    select; settings and the hub client are loaded only when a base is named."""
+
+    def lookup(model_id: str, art: Any, declared: Any) -> Any:
+        from compliance.hub.local import look_up_bases
+
+        return look_up_bases(model_id, art, declared, _hub_settings(ns), peak_lookup=peaks)
+
+    return lookup
 
 
 def inspect(ns: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ from compliance.hub.fingerprint import (
 )
 from compliance.hub.gather import Gathered, Gatherer, packed_weights
 from compliance.hub.info import MAX_BASES, HubInfo
+from compliance.inspection import Artefacts
 from compliance.targets import validate_model_id
 
 RELATIONS = ("finetune", "adapter", "merge", "quantized")
@@ -71,15 +72,29 @@ def declared_bases(facts: Iterable[Fact], info: HubInfo) -> tuple[list[str], str
     card (stated or inferred by the card parser), else from the hub, else ``merge`` for
     several bases and ``finetune`` for one.
     """
+    return named_bases(facts, label=info.id, fallback=info.base_models, fallback_relation=info.base_relation)
+
+
+def named_bases(
+    facts: Iterable[Fact],
+    *,
+    label: str,
+    fallback: Sequence[str] = (),
+    fallback_relation: str | None = None,
+) -> tuple[list[str], str | None, list[str]]:
+    """The valid base-model ids ``facts`` name (the first ``base_model`` fact wins), the relation
+    and warnings for rejected ids; ``fallback`` and ``fallback_relation`` apply when the facts
+    name none. ``label`` names the model in warnings.
+    """
     by_name: dict[str, Fact] = {}
     for fact in facts:
-        by_name.setdefault(fact.name, fact)  # the card's statement before the hub's
+        by_name.setdefault(fact.name, fact)  # the first statement wins (declared, then card, then hub)
     raw: Any = by_name["base_model"].value if "base_model" in by_name else None
     names = [raw] if isinstance(raw, str) else [n for n in raw if isinstance(n, str)] if isinstance(raw, list) else []
     if not names:
-        names = list(info.base_models)
+        names = list(fallback)
     relation_fact = by_name.get("base_model_relation")
-    relation = relation_fact.value if relation_fact is not None else info.base_relation
+    relation = relation_fact.value if relation_fact is not None else fallback_relation
     warnings: list[str] = []
     bases: list[str] = []
     for name in names[:MAX_BASES]:
@@ -87,12 +102,12 @@ def declared_bases(facts: Iterable[Fact], info: HubInfo) -> tuple[list[str], str
         try:
             validate_model_id(candidate)
         except UsageError as exc:
-            warnings.append(f"{info.id}: base model {candidate[:80]!r} ignored: {exc.message}")
+            warnings.append(f"{label}: base model {candidate[:80]!r} ignored: {exc.message}")
             continue
         if candidate not in bases:
             bases.append(candidate)
     if len(names) > MAX_BASES:
-        warnings.append(f"{info.id}: only the first {MAX_BASES} of {len(names)} base models were followed")
+        warnings.append(f"{label}: only the first {MAX_BASES} of {len(names)} base models were followed")
     if relation not in RELATIONS:
         relation = ("merge" if len(bases) > 1 else "finetune") if bases else None
     return bases, relation, warnings
@@ -178,23 +193,32 @@ def choose_base_compute(bases: Sequence[Node], relation: str | None, endpoint: s
 def node_fingerprint(got: Gathered) -> Fingerprint:
     """A model's fingerprint from whatever was read: config, headers, the hub's total."""
     info = got.info
+    hub_total = info.safetensors_total if info.safetensors_total and not packed_weights(info) else None
+    return artefacts_fingerprint(got.art, hub_total=hub_total, names=info.config)
+
+
+def artefacts_fingerprint(
+    art: Artefacts, *, hub_total: int | None = None, names: Mapping[str, Any] | None = None
+) -> Fingerprint:
+    """A fingerprint from a model's artefacts (local or read from a hub): headers first, then
+    ``hub_total`` (the hub's count), then the config's formula count."""
     shapes = None
     total = None
-    headers = got.art.headers
+    headers = art.headers
     if headers is not None and headers.total:
         shapes = [t.shape for t in headers.tensors.values()]
         total = None if headers.packed_quantized else int(headers.total)
-    if total is None and info.safetensors_total and not packed_weights(info):
-        total = info.safetensors_total
-    if total is None and got.art.config is not None:
+    if total is None:
+        total = hub_total
+    if total is None and art.config is not None:
         from compliance.errors import ModelFileError
         from compliance.facts.architectures import count_parameters
 
         try:
-            total = int(count_parameters(got.art.config).total)
+            total = int(count_parameters(art.config).total)
         except (ModelFileError, ValueError, TypeError):
             total = None
-    return fingerprint(config=got.art.config, tensor_shapes=shapes, total=total, names=info.config)
+    return fingerprint(config=art.config, tensor_shapes=shapes, total=total, names=names)
 
 
 def _older_or_unknown(candidate: str | None, model: str | None) -> bool:
@@ -358,6 +382,12 @@ class Walker:
         self.session.remember(key, node)
         return node
 
+    def follow(self, node: Node) -> list[Node]:
+        """Inspect the bases of a model known outside the hub (a local directory): ``node`` holds
+        its id, declared bases, relation and fingerprint; its lineage and warnings are filled in.
+        Returns the bases that could be inspected."""
+        return self._follow_bases(node, 0, (node.model_id,))
+
     def _follow_bases(self, node: Node, depth: int, path: tuple[str, ...]) -> list[Node]:
         parents: list[Node] = []
         for base_id in node.bases:
@@ -398,15 +428,19 @@ class Walker:
         if relation in UNCOMPARED:
             return f"{relation}: architecture not compared"
         use_shapes = relation != "quantized"
-        assert node.got is not None and parent.got is not None
-        result = compare(node_fingerprint(node.got), parent.fp, use_shapes=use_shapes)
+        assert parent.got is not None
+        # A model read from a hub is fingerprinted from what was gathered; a local one comes with its own.
+        own = node_fingerprint(node.got) if node.got is not None else node.fp
+        result = compare(own, parent.fp, use_shapes=use_shapes)
         cheap_enough = result.basis != "parameter count" or (result.same and relation == "finetune")
         if result.same is None or not cheap_enough:
             # The cheap comparison is inconclusive: read both configs (small, cached by sha).
-            self.gatherer.read_config(node.got)
+            if node.got is not None:
+                self.gatherer.read_config(node.got)
+                own = node_fingerprint(node.got)
             self.gatherer.read_config(parent.got)
             parent.fp = node_fingerprint(parent.got)
-            result = compare(node_fingerprint(node.got), parent.fp, use_shapes=use_shapes)
+            result = compare(own, parent.fp, use_shapes=use_shapes)
             if result.basis == "parameter count" and relation == "quantized":
                 result = Comparison(None, "nothing")  # stored counts of a quantization prove nothing
         if result.same is False:

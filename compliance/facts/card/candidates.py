@@ -27,13 +27,18 @@ from compliance.facts.card.roles import (
     CORPUS_AFTER,
     DURATION_NEGATIVE,
     EPOCHS_AFTER,
+    FAMILY_TOTAL,
     HOURS_HEADER,
     HW_BAD_HEADINGS,
     HW_HEADINGS,
     HW_NEGATIVE,
+    KEYED_TOKENS,
     LATER_STAGE,
     MIX_HEADER,
     PARAM_AFTER,
+    PROSE_ONLY_MIN_TOKENS,
+    THIS_MODEL,
+    TOKEN_AFTER_NEGATIVE,
     TOKEN_HEADER,
     TOKEN_HEADER_NEGATIVE,
     TOKEN_NEGATIVE,
@@ -41,6 +46,7 @@ from compliance.facts.card.roles import (
     TOTAL_WORDS,
     TRAIN_WORDS,
     clause_start,
+    names_a_model,
 )
 
 
@@ -104,19 +110,28 @@ def _scan_tokens(match: re.Match[str], scan: _Scan, found: Found) -> bool:
     tok = TOKENS_AFTER.match(after)
     if tok is None and mult in ("t", "trillion", "万亿"):
         tok = CORPUS_AFTER.match(after)
+    keyed = False
     if tok is None and mult != "gt":
-        return False
+        # Key-value forms: "Tokens seen: more than 4 trillion", "Training tokens | 2T".
+        if not mult or not KEYED_TOKENS.search(text[clause_start(text, match.start()) : match.start()]):
+            return False
+        keyed = True
     if tok is not None and "param" in tok.group(0).lower():
         return False
-    if not (scan.train_context or scan.data_heading):
-        return True
-    q = quantity(match, text)
     before = text[max(0, match.start() - 45) : match.start()]
-    if q.value < MIN_TRAINING_TOKENS or TOKEN_NEGATIVE.search(before):
+    if mult in ("b", "m", "billion", "million") and names_a_model(before):
+        return True  # "Llama 3.1 8B and 70B were used ...": a model's size, never a token count
+    q = quantity(match, text)
+    explicit = tok is not None or keyed
+    if not (scan.train_context or scan.data_heading or (explicit and q.value >= PROSE_ONLY_MIN_TOKENS)):
+        return True
+    token_end = match.end() + (tok.end() if tok is not None else 0)
+    following = text[token_end : token_end + 60]
+    if q.value < MIN_TRAINING_TOKENS or TOKEN_NEGATIVE.search(before) or TOKEN_AFTER_NEGATIVE.match(following):
         return True
     subject = text[max(0, match.start() - 200) : match.start()]
     cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
-    if LATER_STAGE.search(subject) or scan.later_heading:
+    if LATER_STAGE.search(subject) or LATER_STAGE.search(following[:40]) or scan.later_heading:
         cand.stage = "later"
     epochs = EPOCHS_AFTER.search(after)
     if epochs:
@@ -144,6 +159,8 @@ def _scan_hours(match: re.Match[str], scan: _Scan, found: Found) -> bool:
     if LATER_STAGE.search(clause) or LATER_STAGE.search(subject[-40:]) or scan.later_heading:
         cand.stage = "later"
     cand.total = bool(TOTAL_WORDS.search(subject))
+    around = text[clause_start(text, match.start()) : match.end() + 120]
+    cand.family = bool(FAMILY_TOTAL.search(around)) and not THIS_MODEL.search(around)
     hw = hrs.group("hw") or find_hw(text)
     if hw:
         cand.hardware = canonical_hw(hw)
@@ -216,10 +233,16 @@ def scan_table(table: Table, tokens: list[Candidate], hours: list[Candidate]) ->
         is_hours = bool(HOURS_HEADER.search(title))
         if not (is_tokens or is_hours):
             continue
+        first_hours = len(hours)
         for row in table.rows:
             if column >= len(row.cells):
                 continue
             _table_cell(row.cells[column], row.label, row.line, header_text, row, is_tokens, tokens, hours)
+        column_hours = hours[first_hours:]
+        if len(column_hours) > 1:
+            # Rows are models: a "Total" row is the family's figure, not any one model's.
+            for cand in column_hours:
+                cand.family = cand.total
     # Row-oriented: the first cell names the quantity, other cells hold values per header.
     for row in table.rows:
         label = row.label

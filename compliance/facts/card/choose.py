@@ -37,6 +37,7 @@ class Candidate:
     subject: str
     stage: str = "pretrain"  # or "later" (fine-tuning, continued pre-training, annealing)
     total: bool = False
+    family: bool = False  # a figure for a whole family of models: an upper bound for this one
     from_table: bool = False
     hardware: str | None = None
     note: str | None = None
@@ -158,6 +159,14 @@ def choose(
         if later:
             warnings.append(f"{what}: only later training stages are stated ({shown}); not reported as {name}")
         return None
+    family = [c for c in main if c.family]
+    if family:
+        own = [c for c in main if not c.family]
+        if not own:
+            return _family_bound(name, family, source, what, warnings)
+        main = own
+        shown = "; ".join(f"{fmt(c.value)} (line {c.line})" for c in family[:4])
+        notes.append(f"not counted, stated for the whole model family: {shown}")
     for cand in main:
         cand.score = _score(cand, context, by_value=name == "parameters")
     about_others = [c for c in main if c.score < 0]
@@ -280,4 +289,23 @@ def hardware_fact(
         method="card",
         evidence=[Evidence("card-text", source, m.detail, m.line) for m in found[:3]],
         note=note,
+    )
+
+
+def _family_bound(name: str, family: list[Candidate], source: str, what: str, warnings: list[str]) -> Fact:
+    """A figure stated only for a whole family of models: an upper bound on this model's, never its value."""
+    bound = min(family, key=lambda c: c.high)
+    warnings.append(
+        f"{what}: the card states {fmt(bound.value)} for the whole model family only; "
+        "kept as an upper bound for this model, its own figure is unknown"
+    )
+    return Fact(
+        name,
+        None,
+        None,
+        bound.high,
+        confidence=Confidence.SPECULATIVE,
+        method="card",
+        evidence=[Evidence("card-text", source, c.detail, c.line) for c in family[:3]],
+        note=f"stated for the whole model family ({fmt(bound.value)}): an upper bound for this model, not its value",
     )

@@ -27,7 +27,9 @@ class Quantity:
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 
 QTY = re.compile(
-    r"(?<![A-Za-z0-9.,_/-])" + _NUM + r"(?P<plus>\+)?\s?"
+    r"(?<![A-Za-z0-9.,_/-])" + _NUM + r"(?P<plus>\+)?"
+    # "7-billion-parameter": a hyphen may join a figure to a scale word, never to a letter unit.
+    r"(?:[\s-](?=(?i:trillion|billion|million|thousand)\b)|\s?)"
     r"(?P<mult>(?i:trillion|billion|million|thousand|bn|mn|tn)|GT|万亿|亿|万|[TBMK]|k)?"
     # Chinese units are followed directly by Latin words ("3万亿tokens"), other units are not.
     r"(?P<plus2>\+)?(?:(?<=[万亿])|(?![A-Za-z0-9]))"

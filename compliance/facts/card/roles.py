@@ -10,7 +10,8 @@ TRAIN_WORDS = re.compile(
 
 LATER_STAGE = re.compile(
     r"(?i:fine[- ]?tun|\bsft\b|instruction|continu(?:ed|ous|ally|e)|further|additional|anneal|long[- ]context"
-    r"|post[- ]?train|subsequent|after pre-?training|\bstage\s?2\b|mid[- ]?train|extension|rlhf|\bdpo\b|adapt)"
+    r"|post[- ]?train|subsequent|after pre-?training|\bstage\s?2\b|mid[- ]?train|extension|rlhf|\bdpo\b|adapt"
+    r"|\bkept\b|\bresum|on top of|\bextra\b|cool[- ]?down|decay phase|second phase|final phase)"
 )
 
 TOKEN_NEGATIVE = re.compile(
@@ -18,13 +19,46 @@ TOKEN_NEGATIVE = re.compile(
     r"|(?<![-\w])process|input|output|inference|throughput|speed|checkpoint|step)"
 )
 
-TOKENS_AFTER = re.compile(r"[\s-]{0,2}(?:(?P<words>(?:[A-Za-z][\w-]{0,24}\s){0,3}?)(?i:tokens?)\b|tokens?)")
+# Up to three words may stand between a figure and "tokens" ("2T high-quality multilingual tokens"), but
+# not verbs or function words: in "8B and 70B were used as token-level targets" the figure is no token count.
+_FILLER = r"(?!(?i:were|was|is|are|be|been|being|used|as|and|or|from|by|to|with|in|on|at|the|that|which)\b)"
+TOKENS_AFTER = re.compile(
+    r"[\s-]{0,2}(?:(?P<words>(?:" + _FILLER + r"[A-Za-z][\w-]{0,24}\s){0,3}?)(?i:tokens?)|tokens?)"
+    r"(?![A-Za-z0-9_]|-(?i:level|wise|based|by))"
+)
+# What follows "tokens" can say it is not the training set: "a 4B-token warm-up", "tokens per batch",
+# "tokens of context". Checked on the few characters after the word.
+TOKEN_AFTER_NEGATIVE = re.compile(
+    r"(?i:[\s-]{0,2}(?:(?:of|for|in|during|as)\s(?:the\s|a\s)?)?(?:warm|ramp|context|window|batch|per\b|/|each\b"
+    r"|a second|a step|every|sequence|prompt|vocab|of input|of output|budget for warm|linear warm))"
+)
+# A figure naming a model's size: the word before it is a name or a version ("Llama 3.1 8B", "Mistral-7B"),
+# or it continues a list of sizes ("8B and 70B").
+_COMMON_CAPITALS = (
+    "The|A|An|On|Over|About|Around|Approximately|Roughly|Nearly|Almost|Some|With|Of|We|Our|It|Its|This|These"
+    "|In|For|Total|Trained|Pretrained|Pre-trained|Using|Across|After|Before|From|Just|Only|More|Less|Up|To|By"
+    "|Tokens|Data|Dataset|Corpus|Training|Pretraining|Pre-training|Seen|Approx|Circa|Exactly|Precisely|At|All"
+)
+SIZE_NAME_BEFORE = re.compile(
+    r"(?:(?<![\w.])(?!(?:" + _COMMON_CAPITALS + r")[\s-]$)[A-Z][\w.]{0,30}|(?<![\w.,])v?\d{1,2}(?:\.\d{1,2})?)[\s-]$"
+)
+SIZE_LIST_BEFORE = re.compile(r"\d(?:\.\d+)?\s?[BM](?:,\s?|\s(?:and|or|&)\s|\s?/\s?)$")
 
 CORPUS_AFTER = re.compile(r"[\s-]{0,2}(?:[A-Za-z][\w-]{0,24}\s){0,2}?(?i:corpus|corpora)\b")
 
 EPOCHS_AFTER = re.compile(r"(?i:for\s(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)\s(?:full\s)?epochs)")
 
 TOTAL_WORDS = re.compile(r"(?i:\btotal\b|cumulative|aggregate|\ball\b)")
+
+# A figure for a whole family of models ("all twelve models combined", "the three sizes together"): an
+# upper bound for one model, never its value.
+FAMILY_TOTAL = re.compile(
+    r"(?i:combined|together|altogether|\ball\s(?:of\s)?(?:the\s)?(?:[\w-]+\s){0,2}(?:models|sizes|variants"
+    r"|checkpoints)|(?:across|for|of)\s(?:all|the|every|each of the)\s(?:[\w-]+\s){0,2}(?:models|sizes|variants)"
+    r"|(?:whole|entire|model)\sfamily|the family|all of them|\bfamily\b)"
+)
+# A figure about this model alone, when the card also gives a family figure.
+THIS_MODEL = re.compile(r"(?i:this (?:size|model|variant|checkpoint)|(?:the|this) model alone|for it alone)")
 
 HW_NEGATIVE = re.compile(
     r"(?i:infer|deploy|serv(?:e|ing)|\brun\b|running|requir|recommend|fine[- ]?tun|memory|\bfit|reserve"
@@ -60,3 +94,19 @@ def clause_start(text: str, position: int) -> int:
         if found > best:
             best = found + len(sep)
     return window_start + best if best >= 0 else window_start
+
+
+# "Tokens seen: more than 4 trillion", "Number of training tokens = 2T": the label names tokens and the
+# figure follows a separator and at most three words (quantifiers).
+KEYED_TOKENS = re.compile(
+    r"(?i:tokens?(?:\s[\w-]{1,20}){0,2}\s?(?:[:=|–—]|\s-|\bis\b|\bwas\b)\s?(?:[\w~≈]{1,15}\s){0,3})$"
+)
+# Outside a sentence about training, an explicit token count is taken only when it is this large: smaller
+# figures in such sentences are context lengths, batches and benchmark sizes.
+PROSE_ONLY_MIN_TOKENS = 1e11
+
+
+def names_a_model(before: str) -> bool:
+    """True when the text just before a B/M figure makes it a model's size ("Llama 3.1 8B", "8B and 70B")."""
+    tail = before[-40:]
+    return bool(SIZE_NAME_BEFORE.search(tail) or SIZE_LIST_BEFORE.search(tail))

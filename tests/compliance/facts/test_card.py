@@ -403,8 +403,10 @@ def test_family_table_without_hint_keeps_the_largest_with_alternatives() -> None
     assert sorted(a.value for a in tokens.alternatives) == [2e12, 2.5e12]
     assert tokens.note and "largest" in tokens.note
     assert any("several training token counts" in w for w in info.warnings)
+    # The "Total" row is the whole family's: never one model's figure.
     hours = _fact(info, "training_gpu_hours")
-    assert hours.value == 2_240_000
+    assert hours.value == 1_700_000
+    assert hours.note and "whole model family" in hours.note
 
 
 def test_family_table_with_hint_picks_the_row_for_this_size() -> None:

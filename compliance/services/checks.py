@@ -399,7 +399,11 @@ def _evaluate(
         from compliance.services.uploads import inspect_uploaded
 
         inspection = inspect_uploaded(
-            job.model_ref, job.inputs["uploaded"], declared=resolved.declared, use_exact=resolved.use_exact
+            job.model_ref,
+            job.inputs["uploaded"],
+            declared=resolved.declared,
+            use_exact=resolved.use_exact,
+            settings=settings,
         )
     else:
         inspect = inspector or hub_inspector

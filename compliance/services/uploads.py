@@ -7,9 +7,11 @@ The uploaded object (``inputs["uploaded"]`` of a check) is JSON::
     safetensors  [{"file": "model-00001-of-00002.safetensors", "header": {...}}, ...], optional
 
 At least one is required. Only the safetensors *headers* are sent (the JSON at the start of
-each file); the size of each data section is taken from the largest tensor end offset. No
-network is used: the facts come from these texts alone, through the same merge as a local
-directory (:func:`compliance.inspection.build_facts`).
+each file); the size of each data section is taken from the largest tensor end offset. The
+facts come from these texts, through the same merge as a local directory
+(:func:`compliance.inspection.inspect_artefacts`); the only network use is the one a local
+directory makes too: when the card names a base model, the base is read from the hub the
+settings name (:func:`compliance.hub.local.look_up_bases`), so the cumulative compute includes it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 
 from compliance.errors import ModelFileError, UsageError
 from compliance.facts.model import Fact
-from compliance.inspection import Artefacts, Inspection, ModelRef
+from compliance.inspection import Artefacts, BaseLineage, Inspection, ModelRef
+from compliance.settings import Settings
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 MAX_SAFETENSORS_FILES = 2000
@@ -65,10 +68,19 @@ def validate_uploaded(raw: Mapping[str, Any], *, source: str = "uploaded") -> di
 
 
 def inspect_uploaded(
-    model_ref: str, uploaded: Mapping[str, Any], *, declared: Sequence[Fact], use_exact: bool
+    model_ref: str,
+    uploaded: Mapping[str, Any],
+    *,
+    declared: Sequence[Fact],
+    use_exact: bool,
+    settings: Settings | None = None,
 ) -> Inspection:
-    """Facts about ``model_ref`` from its uploaded metadata (no network)."""
-    from compliance.inspection import build_facts, catalog_peak_lookup, parameters_hint
+    """Facts about ``model_ref`` from its uploaded metadata.
+
+    With ``settings``, a base model the card names is looked up on their hub (as for a local
+    directory); without, the cumulative compute of a derived model stays unknown.
+    """
+    from compliance.inspection import catalog_peak_lookup, inspect_artefacts, parameters_hint
 
     art = Artefacts()
     files: list[str] = []
@@ -93,11 +105,21 @@ def inspect_uploaded(
         )
         art.card_source = "README.md (uploaded)"
         files.append("README.md")
-    facts, warnings = build_facts(art, declared=declared, peak_lookup=catalog_peak_lookup(), use_exact=use_exact)
+    peaks = catalog_peak_lookup()
+    base_lookup = None
+    if settings is not None:
+        hub_settings = settings
+
+        def base_lookup(model_id: str, art: Artefacts, declared: Sequence[Fact]) -> BaseLineage:
+            from compliance.hub.local import look_up_bases
+
+            return look_up_bases(model_id, art, declared, hub_settings, peak_lookup=peaks)
+
     nbytes = len(json.dumps(dict(uploaded), default=str))
-    return Inspection(
-        ModelRef(id=model_ref, source="upload"), facts, warnings=warnings, files_read=files, bytes_read=nbytes
-    )
+    return inspect_artefacts(
+        art, ModelRef(id=model_ref, source="upload"), files, nbytes,
+        declared=declared, peak_lookup=peaks, use_exact=use_exact, base_lookup=base_lookup,
+    )  # fmt: skip
 
 
 def _data_size(header: Mapping[str, Any], name: str) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 # Each entry: module in this package exposing main(args) -> None (prints its own figures).
 BENCHES = [
     "accuracy",
+    "paraphrases",
     "inspect_speed",
     "check_speed",
     "rules_speed",

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance.errors import ModelFileError
-from compliance.facts.architectures import ParamCount, count_parameters
+from compliance.facts.architectures import ParamCount, count_parameters, names_moe_family
+from compliance.facts.model import Confidence
 
 # --------------------------------------------------------------------------- published configs (sizes only)
 
@@ -674,3 +675,243 @@ def test_any_config_gives_a_count_or_model_file_error(extra: dict[str, Any], mod
         return
     assert isinstance(result.total, int)
     assert result.active is None or result.active <= result.total
+
+
+# --------------------------------------------------------------------------- experts read from the config's own keys
+
+# DeepSeek-MoE 16B as published: 64 routed experts (6 per token) and 2 shared ones, first layer dense.
+DEEPSEEK_MOE_16B = {
+    "architectures": ["DeepseekForCausalLM"],
+    "model_type": "deepseek",
+    "hidden_size": 2048,
+    "intermediate_size": 10944,
+    "moe_intermediate_size": 1408,
+    "n_routed_experts": 64,
+    "n_shared_experts": 2,
+    "num_experts_per_tok": 6,
+    "first_k_dense_replace": 1,
+    "moe_layer_freq": 1,
+    "num_attention_heads": 16,
+    "num_key_value_heads": 16,
+    "num_hidden_layers": 28,
+    "vocab_size": 102400,
+    "hidden_act": "silu",
+    "tie_word_embeddings": False,
+}
+# DBRX as published: 16 experts, 4 per token, the expert sizes nested in ffn_config.
+DBRX = {
+    "model_type": "dbrx",
+    "d_model": 6144,
+    "n_heads": 48,
+    "n_layers": 40,
+    "vocab_size": 100352,
+    "attn_config": {"kv_n_heads": 8},
+    "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4, "ffn_hidden_size": 10752},
+}
+_MIXTRAL_KEYS = {"num_local_experts": 8, "num_experts_per_tok": 2}
+
+
+def _without(config: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in keys}
+
+
+def test_deepseek_moe_is_counted_with_its_experts() -> None:
+    result = _count(DEEPSEEK_MOE_16B)
+    assert result.family == "deepseek"
+    assert _near(result.total, 16.4e9, 0.01)
+    assert result.active is not None and _near(result.active, 2.8e9, 0.02)
+    assert result.confidence is Confidence.CONFIDENT and result.exact is True
+    # One dense layer of width 10944, 27 sparse ones: 64 routed + 2 shared experts and a router each.
+    expert = 3 * 2048 * 1408
+    embeddings, attention = 2 * 102400 * 2048, 28 * (4 * 2048 * 2048 + 2 * 2048)
+    dense_layer = 3 * 2048 * 10944
+    assert result.total == embeddings + 2048 + attention + dense_layer + 27 * (66 * expert + 64 * 2048)
+    assert result.active == embeddings + 2048 + attention + dense_layer + 27 * (8 * expert + 64 * 2048)
+
+
+def test_deepseek_without_experts_is_dense() -> None:
+    config = _without(DEEPSEEK_MOE_16B, "n_routed_experts", "n_shared_experts", "moe_intermediate_size")
+    result = _count(config)
+    assert result.active is None
+    assert result.total == _count({**config, "model_type": "llama", "architectures": ["LlamaForCausalLM"]}).total
+
+
+@pytest.mark.parametrize("model_type", ["llama", "mistral", "yi", "granite", None])
+def test_experts_are_recognised_on_a_dense_llama_like_type(model_type: str | None) -> None:
+    config = {**MISTRAL_7B, **_MIXTRAL_KEYS, "model_type": model_type}
+    if model_type is None:
+        config = _without(config, "model_type") | {"architectures": ["LlamaForCausalLM"]}
+    result = _count(config)
+    assert result.total == _count(MIXTRAL_8X7B).total
+    assert result.active == _count(MIXTRAL_8X7B).active
+    assert result.confidence is Confidence.LIKELY  # experts on a layout whose implementation has none
+    assert result.note is not None and "num_local_experts" in result.note
+
+
+def test_deepseek_style_keys_under_an_unknown_type_match_the_family_formula() -> None:
+    config = _without(DEEPSEEK_MOE_16B, "architectures") | {"model_type": "brand_new_moe"}
+    result = _count(config)
+    known = _count(DEEPSEEK_MOE_16B)
+    assert result.family == "generic"
+    assert (result.total, result.active) == (known.total, known.active)
+    assert result.confidence is Confidence.LIKELY
+
+
+@pytest.mark.parametrize(
+    ("expert_keys", "routed", "used", "width"),
+    [
+        ({"num_experts": 60, "num_experts_per_tok": 4, "moe_intermediate_size": 1408}, 60, 4, 1408),
+        ({"n_routed_experts": 64, "num_experts_per_tok": 6, "moe_intermediate_size": 1408}, 64, 6, 1408),
+        ({"moe_num_experts": 64, "moe_k": 6, "moe_intermediate_size": 3584}, 64, 6, 3584),
+        ({"num_local_experts": 16, "moe_top_k": 2}, 16, 2, 6400),  # Mixtral's convention: expert = MLP width
+        ({"ffn_config": {"moe_num_experts": 16, "moe_top_k": 4, "ffn_hidden_size": 10752}}, 16, 4, 10752),
+    ],
+)
+def test_every_expert_key_family_is_read_under_an_unknown_type(
+    expert_keys: dict[str, Any], routed: int, used: int, width: int
+) -> None:
+    h, layers = 2048, 12
+    dense = {"model_type": "x", "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 16,
+             "intermediate_size": 6400, "vocab_size": 32000, "hidden_act": "silu"}  # fmt: skip
+    result = _count({**dense, **expert_keys})
+    expert = 3 * h * width
+    base = _count(dense).total - layers * 3 * h * 6400
+    assert result.total == base + layers * (routed * expert + routed * h)
+    assert result.active == base + layers * (used * expert + routed * h)
+    assert result.confidence is Confidence.LIKELY
+
+
+def test_dbrx_is_exact_with_its_ffn_config_and_speculative_without() -> None:
+    full = _count(DBRX)
+    assert full.family == "dbrx" and full.confidence is Confidence.CONFIDENT
+    assert _near(full.total, 132e9, 0.01)
+    assert full.active is not None and _near(full.active, 36e9, 0.02)
+    bare = _count(_without(DBRX, "ffn_config"))
+    assert bare.confidence is Confidence.SPECULATIVE and bare.exact is False
+    assert bare.note is not None and "ffn_config" in bare.note
+
+
+def test_missing_expert_width_is_speculative_and_named() -> None:
+    config = {**_without(DEEPSEEK_MOE_16B, "moe_intermediate_size", "architectures"), "model_type": "new_moe"}
+    result = _count(config)
+    assert result.confidence is Confidence.SPECULATIVE
+    assert result.note is not None and "moe_intermediate_size" in result.note
+    assert result.active is not None and result.total > result.active
+
+
+def test_missing_top_k_is_speculative_and_named() -> None:
+    result = _count(_without(MIXTRAL_8X7B, "num_experts_per_tok"))
+    assert result.confidence is Confidence.SPECULATIVE
+    assert result.note is not None and "num_experts_per_tok" in result.note
+    result = _count({**MISTRAL_7B, "num_local_experts": 8})
+    assert result.confidence is Confidence.SPECULATIVE
+    assert result.note is not None and "num_experts_per_tok" in result.note
+
+
+def test_experts_on_a_family_whose_formula_is_dense_are_flagged() -> None:
+    result = _count({**GPT2, "num_local_experts": 8, "num_experts_per_tok": 2})
+    assert result.total == _count(GPT2).total
+    assert result.confidence is Confidence.SPECULATIVE
+    assert result.note is not None and "num_local_experts = 8" in result.note and "gpt2" in result.note
+
+
+@pytest.mark.parametrize("count_key", ["num_experts", "num_local_experts", "n_routed_experts"])
+@pytest.mark.parametrize("value", [0, 1])
+def test_one_or_no_expert_is_a_dense_model(count_key: str, value: int) -> None:
+    result = _count({**LLAMA2_7B, count_key: value})
+    assert result.total == _count(LLAMA2_7B).total
+    assert result.active is None
+    assert result.confidence is Confidence.CONFIDENT
+
+
+@pytest.mark.parametrize(
+    ("pattern", "sparse_layers"),
+    [
+        ({}, [0, 1, 2, 3, 4, 5, 6, 7]),
+        ({"first_k_dense_replace": 3}, [3, 4, 5, 6, 7]),
+        ({"moe_layer_freq": 2}, [0, 2, 4, 6]),  # DeepSeek: counted from the first layer
+        ({"decoder_sparse_step": 2}, [1, 3, 5, 7]),  # Qwen: the last layer of each period
+        ({"interleave_moe_layer_step": 4}, [3, 7]),
+        ({"moe_layer_freq": [0, 1, 1, 0, 0, 1, 0, 0]}, [1, 2, 5]),
+        ({"mlp_only_layers": [0, 7]}, [1, 2, 3, 4, 5, 6]),
+        ({"moe_layers": [2, 5]}, [2, 5]),
+        ({"moe_layer_start_index": 2, "moe_layer_interval": 3}, [2, 5]),
+        ({"expert_layer_period": 2, "expert_layer_offset": 1}, [1, 3, 5, 7]),
+    ],
+)
+def test_layer_patterns_decide_which_layers_hold_experts(pattern: dict[str, Any], sparse_layers: list[int]) -> None:
+    h, inter, width, n = 512, 1536, 256, 8
+    config = {"model_type": "new_moe", "hidden_size": h, "num_hidden_layers": 8, "num_attention_heads": 8,
+              "vocab_size": 1000, "hidden_act": "silu", "intermediate_size": inter, "num_experts": n,
+              "num_experts_per_tok": 2, "moe_intermediate_size": width, **pattern}  # fmt: skip
+    result = _count(config)
+    sparse = len(sparse_layers)
+    dense = _count(_without(config, "num_experts")).total
+    assert result.total == dense + sparse * (n * 3 * h * width + n * h - 3 * h * inter)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    model_type=st.sampled_from(["llama", "mistral", "qwen2", "deepseek", "mystery_lm"]),
+    count_key=st.sampled_from(["num_experts", "n_routed_experts", "moe_num_experts", "num_local_experts"]),
+    experts=st.integers(2, 128),
+    data=st.data(),
+    width=st.integers(1, 64).map(lambda x: 64 * x),
+    layers=st.integers(1, 6),
+)
+def test_routed_experts_not_taken_are_exactly_the_inactive_share(
+    model_type: str, count_key: str, experts: int, data: st.DataObject, width: int, layers: int
+) -> None:
+    used = data.draw(st.integers(1, experts))
+    h = 256
+    config = {"model_type": model_type, "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 4,
+              "vocab_size": 500, "intermediate_size": 704, "hidden_act": "silu", count_key: experts,
+              "num_experts_per_tok": used, "moe_intermediate_size": width}  # fmt: skip
+    result = count_parameters(config)
+    assert result.active is not None
+    assert result.total - result.active == layers * (experts - used) * 3 * h * width
+    assert result.confidence in (Confidence.CONFIDENT, Confidence.LIKELY)
+    more = count_parameters({**config, count_key: experts + 1})
+    assert more.total - result.total == layers * (3 * h * width + h)
+
+
+# --------------------------------------------------------------------------- confidence tiers
+
+
+def test_confidence_is_earned() -> None:
+    assert _count(LLAMA2_7B).confidence is Confidence.CONFIDENT
+    complete = {"model_type": "brand_new_lm", "hidden_size": 1024, "num_hidden_layers": 4, "num_attention_heads": 8,
+                "intermediate_size": 4096, "vocab_size": 1000}  # fmt: skip
+    assert _count(complete).confidence is Confidence.LIKELY
+    for key in ("num_attention_heads", "intermediate_size", "vocab_size"):
+        partial = _count(_without(complete, key))
+        assert partial.confidence is Confidence.SPECULATIVE
+        assert partial.note is not None and "generic" in partial.note
+
+
+def test_a_count_built_without_a_confidence_follows_exact() -> None:
+    assert ParamCount(1, None, "x", True).confidence is Confidence.CONFIDENT
+    assert ParamCount(1, None, "x", False).confidence is Confidence.SPECULATIVE
+
+
+@pytest.mark.parametrize(
+    ("name", "moe"),
+    [
+        ("mixtral", True),
+        ("MixtralForCausalLM", True),
+        ("qwen3_moe", True),
+        ("Qwen3MoeForCausalLM", True),
+        ("deepseek_v3", True),
+        ("DeepseekForCausalLM", True),
+        ("DbrxForCausalLM", True),
+        ("ernie4_5_moe", True),
+        ("llama", False),
+        ("LlamaForCausalLM", False),
+        ("qwen2", False),
+        ("gpt2", False),
+        ("", False),
+        ("x" * 1000, False),
+    ],
+)
+def test_names_moe_family(name: str, moe: bool) -> None:
+    assert names_moe_family(name) is moe

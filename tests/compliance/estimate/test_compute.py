@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.estimate.compute import (
     MAX_PLAUSIBLE_TOKENS,
@@ -282,3 +284,37 @@ def test_an_active_count_above_the_total_is_not_used() -> None:
 def test_an_active_count_alone_is_used() -> None:
     total = _total(_facts(_from_config("active_parameters", 3e9), _fact("training_tokens", 1e12)))
     assert total.value == pytest.approx(6 * 3e9 * 1e12)
+
+
+_flops = st.floats(min_value=1e15, max_value=1e27, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    params=st.floats(min_value=1e6, max_value=2e12),
+    tokens=st.floats(min_value=1e9, max_value=5e13),
+    base=st.one_of(st.none(), _flops),
+)
+def test_a_derived_model_never_reports_a_cumulative_below_what_it_knows(
+    params: float, tokens: float, base: float | None
+) -> None:
+    # Whatever the card's estimate and the base's compute, the cumulative compute is a sum that
+    # was made, an estimate at least the base's, or unknown with the parts known as its floor.
+    facts = _facts(_fact("base_model", "org/base"), _fact("parameters", params), _fact("training_tokens", tokens))
+    base_fact = None if base is None else Fact("training_compute_flop", base, base * 0.8, base * 1.2,
+                                               Confidence.LIKELY, "operation-counting")  # fmt: skip
+    result = {f.name: f for f in estimate_compute(facts, base_compute=base_fact)}
+    total = result["training_compute_flop"]
+    own = 6 * params * tokens
+    note = total.note or ""
+    assert "base + modification" not in note
+    if base is None:
+        assert total.value is None and total.low == pytest.approx(own * OPERATION_COUNT_SPREAD[0])
+        assert "cumulative compute is unknown" in note
+        assert result["finetune_compute_flop"].high == pytest.approx(own * OPERATION_COUNT_SPREAD[1])
+    else:
+        assert total.value is not None and total.value >= min(own, base) * (1 - 1e-9)
+        assert total.high is not None and total.high >= base * 0.8
+        if total.method == "lineage":  # a sum: both parts are reported
+            assert result["base_model_compute_flop"].value == pytest.approx(base)
+            assert total.value == pytest.approx(base + result["finetune_compute_flop"].value)

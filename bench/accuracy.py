@@ -2,7 +2,9 @@
 
 For every model there with a config.json or a model card, a directory is built from those
 files alone and inspected like any local directory. Printed: parameter error against the
-official count, compute ratio against Epoch AI's figure, and threshold calls at 1e23, 1e25 and
+exact count where the row has one (``exact_param_count``), else the official headline count,
+with how many rows used each reference; active-parameter error for mixture-of-experts rows that
+publish an active count; compute ratio against Epoch AI's figure, and threshold calls at 1e23, 1e25 and
 1e26 (right, wrong, uncertain; a wrong "below" is the worst error a gate can make).
 
 Official counts are often rounded headline figures ("7B" for 7.6e9). When the ``exact`` extra
@@ -75,6 +77,8 @@ def evaluate(bench: Path) -> dict[str, Any]:
     """Run every model and collect the comparisons."""
     rows = load_rows(bench)
     param_errors: list[tuple[str, float]] = []
+    references: dict[str, str] = {}  # model -> the column its parameter count was measured against
+    active_errors: list[tuple[str, float]] = []
     exact_errors: list[tuple[str, float, int, int]] = []  # model, error vs transformers, ours, theirs
     ratios: list[tuple[str, float, bool]] = []
     calls = {t: {"right": 0, "wrong_below": 0, "wrong_above": 0, "uncertain": 0} for t in THRESHOLDS}
@@ -87,10 +91,15 @@ def evaluate(bench: Path) -> dict[str, Any]:
                 errors.append(f"{row['model_id']}: {result}")
                 continue
             facts = result.facts
-            official = _float(row.get("exact_param_count")) or _float(row.get("params_official"))
+            reference, official = _parameter_reference(row)
             params = facts.get("parameters")
             if row.get("config_file") and official and params is not None and params.value:
                 param_errors.append((row["model_id"], abs(params.value - official) / official))
+                references[row["model_id"]] = reference
+                active_official = _float(row.get("active_params_official"))
+                active = facts.get("active_parameters")
+                if active_official and active is not None and active.value:
+                    active_errors.append((row["model_id"], abs(active.value - active_official) / active_official))
                 theirs = _exact_count(bench / row["config_file"])
                 if theirs:
                     exact_errors.append(
@@ -118,8 +127,16 @@ def evaluate(bench: Path) -> dict[str, Any]:
                 else:
                     calls[t]["wrong_below" if ours == "below" else "wrong_above"] += 1
                     wrong.append(f"{row['model_id']} at {t:.0e}: ours {ours}, Epoch {epoch:.2e}")
-    return {"rows": len(rows), "params": param_errors, "exact": exact_errors, "ratios": ratios, "calls": calls,
-            "wrong": wrong, "errors": errors}  # fmt: skip
+    return {"rows": len(rows), "params": param_errors, "references": references, "active": active_errors,
+            "exact": exact_errors, "ratios": ratios, "calls": calls, "wrong": wrong, "errors": errors}  # fmt: skip
+
+
+def _parameter_reference(row: dict[str, str]) -> tuple[str, float | None]:
+    """The count a row's parameters are measured against: its exact count when it has one, else the official one."""
+    exact = _float(row.get("exact_param_count"))
+    if exact:
+        return "exact_param_count", exact
+    return "params_official", _float(row.get("params_official"))
 
 
 def _exact_count(config_path: Path) -> int | None:
@@ -153,18 +170,34 @@ def main(args: Any) -> None:
         print(f"     error: {line}")
     if errs:
         within = sum(e <= 0.05 for e in errs) / len(errs)
+        used = res["references"]
+        by_column = {col: sum(1 for c in used.values() if c == col) for col in ("exact_param_count", "params_official")}
         print(
-            f"   parameters vs official ({len(errs)} models with a config): median error "
+            f"   parameters vs reference ({len(errs)} models with a config): median error "
             f"{statistics.median(errs):.1%}, p90 {_quantile(errs, 0.9):.1%}, within 5%: {within:.0%} (aim 95%)"
+        )
+        print(
+            f"     reference: exact_param_count for {by_column['exact_param_count']}, "
+            f"params_official for {by_column['params_official']}"
         )
         exact = {m: (e, ours, theirs) for m, e, ours, theirs in res["exact"]}
         for model_id, e in sorted(res["params"], key=lambda x: -x[1])[:5]:
             if e > 0.05:
-                line = f"     off by {e:.1%}: {model_id}"
+                line = f"     off by {e:.1%} against {used.get(model_id, '?')}: {model_id}"
                 if model_id in exact:
                     xe, ours, theirs = exact[model_id]
                     line += f" (ours {ours:,}; transformers on the meta device {theirs:,}: {xe:.2%} apart)"
                 print(line)
+    if res["active"]:
+        aerrs = [e for _, e in res["active"]]
+        print(
+            f"   active parameters vs active_params_official ({len(aerrs)} mixture-of-experts models): median error "
+            f"{statistics.median(aerrs):.1%}, within 5%: {sum(e <= 0.05 for e in aerrs) / len(aerrs):.0%}, "
+            f"within 10%: {sum(e <= 0.10 for e in aerrs) / len(aerrs):.0%}"
+        )
+        for model_id, e in sorted(res["active"], key=lambda x: -x[1])[:3]:
+            if e > 0.10:
+                print(f"     active off by {e:.1%}: {model_id}")
     if res["exact"]:
         xerrs = [e for _, e, _, _ in res["exact"]]
         print(

@@ -32,6 +32,8 @@ from compliance.facts.card.candidates import Found, scan_sentence, scan_table
 from compliance.facts.card.choose import Context, choose, hardware_fact
 from compliance.facts.card.frontmatter import front_matter, metadata_facts, output_modalities_for
 from compliance.facts.card.limits import MAX_ALTERNATIVES, MAX_CARD_BYTES
+from compliance.facts.card.model_name import sizes_from_name
+from compliance.facts.card.plausibility import vet
 from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS
 
@@ -110,8 +112,15 @@ def parse_card(
         warnings.append("the card has no YAML front matter: licence, base model and tags are unknown")
     facts = metadata_facts(metadata, lines[1 : body_start - 1] if has_fm else [], source, warnings)
     body_lines = lines[body_start:]
-    context = Context(parameters_hint, model_name)
-    facts.extend(_prose_facts(body_lines, body_start + 1, source, context, warnings))
+    named = sizes_from_name(model_name)
+    from_name = parameters_hint is None
+    if from_name:
+        # With no config or header, the size in the name still picks this model's row in a family card.
+        parameters_hint = next((float(f.value) for f in named if f.name == "parameters"), None)
+    context = Context(parameters_hint, model_name, hint_from_name=from_name)
+    prose = _prose_facts(body_lines, body_start + 1, source, context, warnings)
+    facts.extend(vet(prose, parameters_hint, warnings))
+    facts.extend(named)  # last: any other source of a size wins over the name
     facts = _merge_same_name(facts)
     return CardInfo(
         metadata=metadata,
@@ -158,11 +167,12 @@ def _prose_facts(
         ("training_hardware_count", found.counts, "accelerator counts", "largest"),
         ("training_duration_hours", found.durations, "training durations", "largest"),
         ("parameters", found.params, "parameter counts", "frequent"),
+        ("active_parameters", found.active, "active parameter counts", "frequent"),
     ):
         fact = choose(name, cands, context, source, what, warnings, prefer=prefer)
         if fact is None:
             continue
-        if name == "parameters":
+        if name in ("parameters", "active_parameters"):
             fact.note = "; ".join(
                 x for x in ("stated in the card's prose: a low-priority source, rounded", fact.note) if x
             )

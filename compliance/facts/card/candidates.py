@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from compliance.facts.card.blocks import Row, Sentence, Table, trim
 from compliance.facts.card.choose import Candidate
 from compliance.facts.card.limits import MAX_SCAN_CHARS, MIN_TRAINING_TOKENS
+from compliance.facts.card.model_name import EXPERT_PRODUCT_SPREAD, EXPERT_PRODUCT_VALUE
 from compliance.facts.card.quantities import (
     DURATION,
     HOURS_AFTER,
     HW_COUNT,
     HW_RE,
+    MULT,
     NUMBER_WORDS,
     QTY,
     canonical_hw,
@@ -24,9 +26,12 @@ from compliance.facts.card.quantities import (
     quantity,
 )
 from compliance.facts.card.roles import (
+    ACTIVE_AFTER,
+    ACTIVE_BEFORE,
     CORPUS_AFTER,
     DURATION_NEGATIVE,
     EPOCHS_AFTER,
+    EXPERTS_SIZE,
     FAMILY_TOTAL,
     HOURS_HEADER,
     HW_BAD_HEADINGS,
@@ -63,6 +68,7 @@ class Found:
     counts: list[Candidate] = field(default_factory=list)
     durations: list[Candidate] = field(default_factory=list)
     params: list[Candidate] = field(default_factory=list)
+    active: list[Candidate] = field(default_factory=list)
     hardware: list[Candidate] = field(default_factory=list)
 
 
@@ -96,6 +102,8 @@ def scan_sentence(sentence: Sentence, found: Found) -> None:
     for match in QTY.finditer(text) if has_digit else ():
         if not _scan_tokens(match, scan, found) and not _scan_hours(match, scan, found):
             _scan_params(match, scan, found)
+    if has_digit and ("x" in text or "×" in text):
+        _scan_experts(scan, found)
     if has_digit and (scan.train_context or scan.heading_ok) and not HW_NEGATIVE.search(text):
         _scan_hardware(scan, found)
     if (scan.train_context or "took" in text.lower() or scan.heading_ok) and not DURATION_NEGATIVE.search(text):
@@ -127,7 +135,10 @@ def _scan_tokens(match: re.Match[str], scan: _Scan, found: Found) -> bool:
         return True
     token_end = match.end() + (tok.end() if tok is not None else 0)
     following = text[token_end : token_end + 60]
-    if q.value < MIN_TRAINING_TOKENS or TOKEN_NEGATIVE.search(before) or TOKEN_AFTER_NEGATIVE.match(following):
+    # Only the figure's own clause can make it a context length or a batch: "a 4B-token warm-up, then
+    # trained on 12T tokens" names the warm-up in another clause.
+    clause = text[max(clause_start(text, match.start()), match.start() - 45) : match.start()]
+    if q.value < MIN_TRAINING_TOKENS or TOKEN_NEGATIVE.search(clause) or TOKEN_AFTER_NEGATIVE.match(following):
         return True
     subject = text[max(0, match.start() - 200) : match.start()]
     cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
@@ -169,18 +180,53 @@ def _scan_hours(match: re.Match[str], scan: _Scan, found: Found) -> bool:
 
 
 def _scan_params(match: re.Match[str], scan: _Scan, found: Found) -> None:
-    """A stated parameter count ("a 405B parameter model"), never an active-parameter count."""
+    """A stated parameter count: total ("a 405B parameter model", "precisely 6,053,381,344 trainable
+    parameters") or active per token ("6.6B active", "activating 3B"), each to its own list."""
     text = scan.text
     after = text[match.end() : match.end() + 80]
-    if not match.group("mult") or not PARAM_AFTER.match(after):
+    num = match.group("num")
+    # A full integer ("6,053,381,344 parameters") is an exact count; a bare small number is not a size.
+    full = not match.group("mult") and ("," in num or len(num) >= 7)
+    if not match.group("mult") and not full:
         return
-    before = text[max(0, match.start() - 20) : match.start()]
-    if "activ" in after[:40].lower() or re.search(r"(?i:of which|activated)\s*$", before):
+    before = text[max(0, match.start() - 25) : match.start()]
+    active = ACTIVE_AFTER.match(after) or ACTIVE_BEFORE.search(before)
+    if not active and not PARAM_AFTER.match(after):
+        return
+    if not active and re.search(r"(?i:of which)\s*$", before):
         return
     q = quantity(match, text, kind="params")
-    if q.value >= 1e6:
+    if full:
+        q.low, q.high = q.value, q.value
+    if q.value < 1e6:
+        return
+    subject = text[max(0, match.start() - 200) : match.start()]
+    cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
+    (found.active if active else found.params).append(cand)
+
+
+def _scan_experts(scan: _Scan, found: Found) -> None:
+    """ "16x3.8B experts": a mixture's size as experts x expert size; the total is below the product,
+    since experts share attention and embeddings."""
+    text = scan.text
+    for match in EXPERTS_SIZE.finditer(text):
+        n = int(match.group("n"))
+        size = float(match.group("num")) * MULT[match.group("mult").lower()]
+        if not 2 <= n <= 512 or size < 1e6:
+            continue
+        product = n * size
         subject = text[max(0, match.start() - 200) : match.start()]
-        found.params.append(Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject))
+        cand = Candidate(
+            product * EXPERT_PRODUCT_VALUE,
+            product * EXPERT_PRODUCT_SPREAD[0],
+            product * EXPERT_PRODUCT_SPREAD[1],
+            "",
+            scan.detail,
+            scan.line,
+            subject,
+        )
+        cand.note = f"{n} experts of {fmt(size)}: the total is below the product, shared layers counted once"
+        found.params.append(cand)
 
 
 def _scan_hardware(scan: _Scan, found: Found) -> None:

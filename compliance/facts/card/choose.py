@@ -17,6 +17,9 @@ class Context:
     parameters_hint: float | None
     model_name: str | None
     name_tokens: set[str] = field(default_factory=set)
+    # The hint was read from the model's name: good enough to pick a row of a family table, too rough
+    # to set aside a stated parameter count.
+    hint_from_name: bool = False
 
     def __post_init__(self) -> None:
         if self.model_name:
@@ -130,7 +133,7 @@ def _name_score(candidate: Candidate, name_tokens: set[str]) -> float:
 
 def _score(candidate: Candidate, context: Context, *, by_value: bool = False) -> float:
     score = 0.0
-    if context.parameters_hint:
+    if context.parameters_hint and not (by_value and context.hint_from_name):
         sizes = [candidate.value] if by_value else _subject_sizes(candidate.subject)
         score += _size_score(sizes, context.parameters_hint)
     if context.name_tokens and not by_value:

@@ -71,6 +71,14 @@ HW_BAD_HEADINGS = re.compile(r"(?i:requir|inference|deploy|quick|usage|how to|se
 
 DURATION_NEGATIVE = re.compile(r"(?i:\bago\b|\bpast\b|\bper\b|every|release|warm|\blast\b|next|within the|cutoff)")
 
+# "6.6B active", "3B activated parameters", "with 37B active per token".
+ACTIVE_AFTER = re.compile(r"[\s-]{0,2}(?:(?i:param(?:eter)?s?)\s)?(?i:activ(?:e|ated))\b")
+ACTIVE_BEFORE = re.compile(r"(?i:activat(?:es|ing|ed)|active(?:\sparam(?:eter)?s?)?(?:\s(?:of|is|are|:))?)\s{0,2}$")
+# "16x3.8B experts", "8×7B parameters", "a 8x22B mixture": a mixture's size as experts x expert size.
+EXPERTS_SIZE = re.compile(
+    r"(?<![\w.])(?P<n>\d{1,3})\s?[x×]\s?(?P<num>\d{1,4}(?:\.\d{1,2})?)\s?(?P<mult>[BM]|(?i:billion|million))"
+    r"(?![A-Za-z0-9])(?=[\s-]{0,2}(?:[\w-]{1,20}\s){0,2}(?i:experts?|param|mixture|moe|sparse|model))"
+)
 PARAM_AFTER = re.compile(r"[\s-]{0,2}(?:(?i:total|trainable|dense|model)\s)?(?i:param(?:eter)?s?)\b")
 
 TOKEN_HEADER = re.compile(r"(?i:tokens?\b|token count|dataset size)")

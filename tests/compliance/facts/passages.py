@@ -191,7 +191,7 @@ def _expectation(fact: str, raw: Any, where: str) -> Expectation:
     expectation = Expectation(
         fact=fact,
         value=num("value"),
-        rel=num("rel") if "rel" in raw else DEFAULT_REL,
+        rel=_number(raw["rel"], f"{where}.rel") if "rel" in raw else DEFAULT_REL,
         minimum=num("min"),
         maximum=num("max"),
         absent=bool(raw.get("absent", False)),

@@ -29,7 +29,9 @@ def test_fixture_set_covers_every_class() -> None:
 @pytest.mark.parametrize("passage", [pytest.param(p, id=p.id) for p in PASSAGES])
 def test_passage(passage: Passage) -> None:
     outcomes = evaluate(passage)
-    failures = [f"  {o.expectation.fact} (want {o.expectation.describe()}): {o.problem}" for o in outcomes if not o.held]
+    failures = [
+        f"  {o.expectation.fact} (want {o.expectation.describe()}): {o.problem}" for o in outcomes if not o.held
+    ]
     assert not failures, (
         f"{passage.source}:{passage.id} [{passage.cls}] model {passage.model_name}\n"
         + "\n".join(failures)

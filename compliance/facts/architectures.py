@@ -547,11 +547,14 @@ def _ernie(c: _Cfg) -> _Tally:
 
 # Config keys that families use for the same mixture-of-experts quantities.
 _EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", "num_routed_experts")
-_TOP_K_KEYS = ("num_experts_per_tok", "moe_top_k", "num_experts_per_token", "experts_per_token", "moe_topk", "moe_k")
-_EXPERT_WIDTH_KEYS = ("moe_intermediate_size", "expert_intermediate_size", "moe_ffn_hidden_size")
+_TOP_K_KEYS = (
+    "num_experts_per_tok", "moe_top_k", "num_experts_per_token", "experts_per_token", "moe_topk", "moe_k",
+    "n_activated_experts", "num_selected_experts",
+)  # fmt: skip
+_EXPERT_WIDTH_KEYS = ("moe_intermediate_size", "expert_intermediate_size", "moe_ffn_hidden_size", "moe_inter_dim")
 _SHARED_COUNT_KEYS = ("n_shared_experts", "num_shared_experts", "moe_num_shared_experts")
 _SHARED_WIDTH_KEYS = ("shared_expert_intermediate_size", "moe_shared_expert_intermediate_size")
-_FIRST_SPARSE_KEYS = ("first_k_dense_replace", "moe_layer_start_index")
+_FIRST_SPARSE_KEYS = ("first_k_dense_replace", "moe_layer_start_index", "n_dense_layers")
 # Every step-th layer is sparse: DeepSeek counts from the first layer, the others end each period.
 _STEP_FROM_FIRST = ("moe_layer_freq",)
 _STEP_AT_END = ("decoder_sparse_step", "moe_layer_interval", "interleave_moe_layer_step")
@@ -773,7 +776,7 @@ def _mla(c: _Cfg, g: _Geom) -> int:
     nope = c.size("qk_nope_head_dim", default=128)
     v_dim = c.size("v_head_dim", default=128)
     kv_rank = c.size("kv_lora_rank", default=512)
-    q_rank = c.opt_int("q_lora_rank", lo=1)
+    q_rank = c.opt_int("q_lora_rank", lo=0) or None  # 0 means no query compression, as null does
     qk = g.heads * (nope + rope)
     if q_rank is None:
         n = _linear(g.h, qk)
@@ -1197,7 +1200,7 @@ _HIDDEN_KEYS = ("hidden_size", "n_embd", "n_embed", "d_model", "dim", "model_dim
 _LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "num_decoder_layers", "depth")
 _HEAD_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
 _VOCAB_KEYS = ("vocab_size", "padded_vocab_size", "n_vocab")
-_INTER_KEYS = ("intermediate_size", "n_inner", "ffn_hidden_size", "d_ff", "ffn_dim", "inner_hidden_size")
+_INTER_KEYS = ("intermediate_size", "n_inner", "ffn_hidden_size", "d_ff", "ffn_dim", "inner_hidden_size", "inter_dim")
 _GATED_ACTS = ("silu", "swiglu", "swish", "geglu", "gelu_pytorch_tanh")
 
 
@@ -1210,7 +1213,10 @@ def _generic(c: _Cfg) -> _Tally:
     vocab = c.size(*_VOCAB_KEYS, default=0, lo=0, hi=_VOCAB_MAX)
     heads = c.opt_int(*_HEAD_KEYS, lo=1)
     attn = 4 * h * h
-    if heads:
+    if heads and c.has("kv_lora_rank"):
+        # Multi-head latent attention, as DeepSeek's reference code configures it.
+        attn = _mla(c, _Geom(h, layers, heads, heads, max(1, h // heads), vocab))
+    elif heads:
         kv = c.size("num_key_value_heads", "num_kv_heads", default=heads)
         hd = c.size("head_dim", default=max(1, h // heads))
         attn = _attention(h, heads, kv, hd)

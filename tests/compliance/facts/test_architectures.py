@@ -748,6 +748,21 @@ def test_experts_are_recognised_on_a_dense_llama_like_type(model_type: str | Non
     assert result.note is not None and "num_local_experts" in result.note
 
 
+def test_deepseek_reference_code_arguments_are_read() -> None:
+    # DeepSeek-V3 as its own inference code names the sizes (no model_type, no activation).
+    config = {"vocab_size": 129280, "dim": 7168, "inter_dim": 18432, "moe_inter_dim": 2048, "n_layers": 61,
+              "n_dense_layers": 3, "n_heads": 128, "n_routed_experts": 256, "n_shared_experts": 1,
+              "n_activated_experts": 8, "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+              "qk_rope_head_dim": 64, "v_head_dim": 128}  # fmt: skip
+    result = _count(config)
+    assert _near(result.total, 671e9, 0.01)
+    assert result.active is not None and _near(result.active, 37e9, 0.03)
+    assert result.confidence is Confidence.SPECULATIVE  # the activation had to be guessed
+    assert result.note is not None and "activation" in result.note
+    no_compression = _count({**config, "q_lora_rank": 0})  # 0: no query compression, like null
+    assert no_compression.total == _count(_without(config, "q_lora_rank")).total
+
+
 def test_deepseek_style_keys_under_an_unknown_type_match_the_family_formula() -> None:
     config = _without(DEEPSEEK_MOE_16B, "architectures") | {"model_type": "brand_new_moe"}
     result = _count(config)

@@ -289,8 +289,8 @@ def parameter_figure(draw: st.DrawFn) -> tuple[str, str, float]:
             return f"{millions} million", f"{millions}-million", value
         if form == "integer":
             return f"{millions * 1_000_000:,}", f"{millions}M", value
-        spoken = words(millions)
-        return f"{spoken} million", f"{spoken}-million", value
+        # A spelt-out count of millions has several words: the adjective keeps digits.
+        return f"{words(millions)} million", f"{millions}-million", value
     # Up to 100B a size has one decimal ("6.7B"); above it, whole billions ("235B").
     tenths = draw(
         st.integers(min_value=10, max_value=999) | st.integers(min_value=100, max_value=500).map(lambda b: b * 10)
@@ -304,8 +304,9 @@ def parameter_figure(draw: st.DrawFn) -> tuple[str, str, float]:
     if form == "integer":
         return f"{tenths * 100_000_000:,}", f"{decimal(tenths / 10)}B", value
     spoken = tenths_in_words(tenths, "billion")
-    # Only a whole number of billions is hyphenated into an adjective in words.
-    hyphen = f"{words(tenths // 10)}-billion" if tenths % 10 == 0 else f"{decimal(tenths / 10)}-billion"
+    # Only a whole number of billions under a hundred is spelt out in an adjective ("seventy-billion").
+    whole = tenths % 10 == 0 and tenths < 1000
+    hyphen = f"{words(tenths // 10)}-billion" if whole else f"{decimal(tenths / 10)}-billion"
     return spoken, hyphen, value
 
 

@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     base = Path(args[0]) if args else Path(tempfile.mkdtemp(prefix="compliance-demo-"))
     target = build(base / "assistant-8b")
-    print(f"$ compliance check {target} --destination AE --market EU --open-weights yes\n", flush=True)
-    cli(["check", str(target), "--destination", "AE", "--market", "EU", "--open-weights", "yes"])
+    # --offline keeps the demo off the network: the base model named by the card is looked up in
+    # the local hub cache only (run the same command without it to read the base from the hub).
+    print(f"$ compliance check {target} --destination AE --market EU --open-weights yes --offline\n", flush=True)
+    cli(["check", str(target), "--destination", "AE", "--market", "EU", "--open-weights", "yes", "--offline"])
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from compliance.facts.card.roles import (
     HW_BAD_HEADINGS,
     HW_HEADINGS,
     HW_NEGATIVE,
+    KEYED_HOURS,
     KEYED_TOKENS,
     LATER_STAGE,
     MIX_HEADER,
@@ -47,12 +48,14 @@ from compliance.facts.card.roles import (
     TOKEN_HEADER,
     TOKEN_HEADER_NEGATIVE,
     TOKEN_NEGATIVE,
+    TOKEN_NEGATIVE_SMALL,
     TOKENS_AFTER,
     TOTAL_WORDS,
     TRAIN_WORDS,
     clause_start,
     names_a_model,
 )
+from compliance.facts.number_words import spell_to_digits
 
 
 def _detail(sentence: str) -> str:
@@ -86,14 +89,17 @@ class _Scan:
 
 
 def scan_sentence(sentence: Sentence, found: Found) -> None:
-    text = " ".join(sentence.text.split())[:MAX_SCAN_CHARS]
+    original = " ".join(sentence.text.split())[:MAX_SCAN_CHARS]
+    # Figures written in words ("twelve trillion tokens", "twenty-three days") are read as digits; the
+    # evidence quotes the sentence as the card wrote it.
+    text = spell_to_digits(original)[:MAX_SCAN_CHARS]
     has_digit = any(ch.isdigit() for ch in text)
     if not has_digit and "month" not in text and "week" not in text and "day" not in text:
         return
     scan = _Scan(
         text=text,
         line=sentence.line,
-        detail=_detail(text),
+        detail=_detail(original),
         train_context=bool(TRAIN_WORDS.search(text)),
         heading_ok=bool(HW_HEADINGS.search(sentence.headings)) and not HW_BAD_HEADINGS.search(sentence.headings),
         data_heading=bool(re.search(r"(?i:train|data)", sentence.headings)),
@@ -121,24 +127,39 @@ def _scan_tokens(match: re.Match[str], scan: _Scan, found: Found) -> bool:
     keyed = False
     if tok is None and mult != "gt":
         # Key-value forms: "Tokens seen: more than 4 trillion", "Training tokens | 2T".
-        if not mult or not KEYED_TOKENS.search(text[clause_start(text, match.start()) : match.start()]):
+        full = "," in match.group("num") and parse_number(match.group("num")) >= MIN_TRAINING_TOKENS
+        if not (mult or full) or not KEYED_TOKENS.search(text[clause_start(text, match.start()) : match.start()]):
             return False
         keyed = True
-    if tok is not None and "param" in tok.group(0).lower():
-        return False
+    if tok is not None and re.search(r"(?i:param|activ)", tok.group(0)):
+        return False  # "5.1B active per token" is a size, not a token count
+    stacked = re.match(r"\s?(?i:(trillion|billion|million|thousand))\b", after)
     before = text[max(0, match.start() - 45) : match.start()]
     if mult in ("b", "m", "billion", "million") and names_a_model(before):
         return True  # "Llama 3.1 8B and 70B were used ...": a model's size, never a token count
     q = quantity(match, text)
+    if stacked:
+        # "7 trillion trillion tokens": read as written, so that plausibility rejects it loudly.
+        scale = MULT[stacked.group(1).lower()]
+        q.value, q.low, q.high = q.value * scale, q.low * scale, q.high * scale
     explicit = tok is not None or keyed
     if not (scan.train_context or scan.data_heading or (explicit and q.value >= PROSE_ONLY_MIN_TOKENS)):
         return True
     token_end = match.end() + (tok.end() if tok is not None else 0)
     following = text[token_end : token_end + 60]
+    # What follows the figure speaks of it only up to the end of its clause.
+    following = following[: _clause_end(following)]
     # Only the figure's own clause can make it a context length or a batch: "a 4B-token warm-up, then
     # trained on 12T tokens" names the warm-up in another clause.
     clause = text[max(clause_start(text, match.start()), match.start() - 45) : match.start()]
-    if q.value < MIN_TRAINING_TOKENS or TOKEN_NEGATIVE.search(clause) or TOKEN_AFTER_NEGATIVE.match(following):
+    # Nor can a qualifier that belongs to an earlier figure: "a sequence length of 8,192 tokens on 2.1T tokens".
+    clause = re.split(r"(?i:tokens?)\b", clause)[-1]
+    if (
+        q.value < MIN_TRAINING_TOKENS
+        or TOKEN_NEGATIVE.search(clause)
+        or (q.value < PROSE_ONLY_MIN_TOKENS and TOKEN_NEGATIVE_SMALL.search(clause))
+        or TOKEN_AFTER_NEGATIVE.match(following)
+    ):
         return True
     subject = text[max(0, match.start() - 200) : match.start()]
     cand = Candidate(q.value, q.low, q.high, q.qualifier, scan.detail, scan.line, subject)
@@ -159,8 +180,12 @@ def _scan_hours(match: re.Match[str], scan: _Scan, found: Found) -> bool:
     """Accelerator-hours after ``match`` ("3.3M GPU hours", "147K H100 hours")."""
     text = scan.text
     hrs = HOURS_AFTER.match(text[match.end() : match.end() + 80])
+    keyed = None
     if hrs is None or not (hrs.group("hw") or hrs.group("word")):
-        return False
+        # Key-value forms: "GPU hours: 221,184".
+        keyed = KEYED_HOURS.search(text[max(0, match.start() - 60) : match.start()])
+        if keyed is None:
+            return False
     q = quantity(match, text)
     if q.value < 10:
         return True
@@ -171,8 +196,9 @@ def _scan_hours(match: re.Match[str], scan: _Scan, found: Found) -> bool:
         cand.stage = "later"
     cand.total = bool(TOTAL_WORDS.search(subject))
     around = text[clause_start(text, match.start()) : match.end() + 120]
-    cand.family = bool(FAMILY_TOTAL.search(around)) and not THIS_MODEL.search(around)
-    hw = hrs.group("hw") or find_hw(text)
+    near = text[max(0, match.start() - 80) : match.end() + 30]
+    cand.family = bool(FAMILY_TOTAL.search(around) or FAMILY_TOTAL.search(text)) and not THIS_MODEL.search(near)
+    hw = (hrs.group("hw") if hrs is not None else None) or find_hw(keyed.group(0) if keyed else text)
     if hw:
         cand.hardware = canonical_hw(hw)
     found.hours.append(cand)
@@ -311,7 +337,7 @@ def _table_cell(
     tokens: list[Candidate],
     hours: list[Candidate],
 ) -> None:
-    text = " ".join(cell.split())[:MAX_SCAN_CHARS]
+    text = spell_to_digits(" ".join(cell.split())[:MAX_SCAN_CHARS])
     matches = list(QTY.finditer(text))
     if not matches:
         return
@@ -351,3 +377,9 @@ def _table_cell(
         cand.hardware = canonical_hw(hw)
     if value >= 10:
         hours.append(cand)
+
+
+def _clause_end(text: str) -> int:
+    """Where the clause that starts ``text`` ends: at ';', ',', '.', ' and ', ' then ' or ' followed'."""
+    match = re.search(r"[;,.:(]|\s(?:and|then|followed|while|but)\s", text)
+    return match.start() if match else len(text)

@@ -55,7 +55,10 @@ _SIZE = re.compile(
 def _subject_sizes(subject: str) -> list[float]:
     """Model sizes named in a subject ("Llama 2 70B", "the 175B model"), not token counts."""
     out = []
-    for match in _SIZE.finditer(subject[-300:]):
+    # Only the figure's own clause: in "the teacher, X-70B, was trained on 15T tokens; the student saw
+    # 400B tokens" the 70B names the teacher, not the subject of the 400B.
+    subject = subject[-300:].rsplit(";", 1)[-1]
+    for match in _SIZE.finditer(subject):
         tail = subject[match.end() : match.end() + 25].lower()
         if "token" in tail or "hour" in tail or "gpu" in tail:
             continue

@@ -137,7 +137,7 @@ HW_RE = re.compile(r"(?<![A-Za-z0-9])" + _HW + r"(?![A-Za-z0-9])")
 _GPU_WORD = r"(?i:gpus?|tpus?|chips?|accelerators?|cards?|devices?|cores?)"
 
 HW_COUNT = re.compile(
-    r"(?<![A-Za-z0-9.,/-])(?P<count>\d{1,3}(?:,\d{3})+|\d{1,7})\s?(?:[x×*]\s?)?"
+    r"(?<![A-Za-z0-9.,/-])(?P<count>\d{1,3}(?:,\d{3})+|\d{1,7})[\s-]?(?:[x×*]\s?)?"
     r"(?:" + _HW + r"s?(?:\s" + _GPU_WORD + r")?|" + _GPU_WORD + r")(?![A-Za-z0-9])"
 )
 

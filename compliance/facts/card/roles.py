@@ -9,14 +9,20 @@ TRAIN_WORDS = re.compile(
 )
 
 LATER_STAGE = re.compile(
-    r"(?i:fine[- ]?tun|\bsft\b|instruction|continu(?:ed|ous|ally|e)|further|additional|anneal|long[- ]context"
+    r"(?i:fine[- ]?tun|\bsft\b|instruction|continu(?:ed|ing|e)[\s-]+(?:pre-?|the\s)?train|continual|further|additional"
+    r"|anneal|long[- ]context"
     r"|post[- ]?train|subsequent|after pre-?training|\bstage\s?2\b|mid[- ]?train|extension|rlhf|\bdpo\b|adapt"
     r"|\bkept\b|\bresum|on top of|\bextra\b|cool[- ]?down|decay phase|second phase|final phase)"
 )
 
 TOKEN_NEGATIVE = re.compile(
-    r"(?i:context|window|length|vocab|batch|every|\bper\b|warm|decay|ramp|sequence|\bup to\b|generat|handle"
-    r"|(?<![-\w])process|input|output|inference|throughput|speed|checkpoint|step)"
+    r"(?i:context|window|length|vocab|batch|every|\bper\b|warm|decay|ramp|sequence|\bup to\b|\braw\b|unfiltered"
+    r"|before (?:filtering|dedup))"
+)
+# Words that make a small figure a serving or throughput figure; a figure of a hundred billion tokens or
+# more next to them ("pre-training processed 1.8T tokens") is still a training total.
+TOKEN_NEGATIVE_SMALL = re.compile(
+    r"(?i:generat|handle|(?<![-\w])process|input|output|inference|throughput|speed|checkpoint|step)"
 )
 
 # Up to three words may stand between a figure and "tokens" ("2T high-quality multilingual tokens"), but
@@ -30,7 +36,8 @@ TOKENS_AFTER = re.compile(
 # "tokens of context". Checked on the few characters after the word.
 TOKEN_AFTER_NEGATIVE = re.compile(
     r"(?i:[\s-]{0,2}(?:(?:of|for|in|during|as)\s(?:the\s|a\s)?)?(?:warm|ramp|context|window|batch|per\b|/|each\b"
-    r"|a second|a step|every|sequence|prompt|vocab|of input|of output|budget for warm|linear warm))"
+    r"|a second|a step|every|sequence|prompt|vocab|of input|of output|budget for warm|linear warm|of raw"
+    r"|of unfiltered|before (?:filtering|dedup)))"
 )
 # A figure naming a model's size: the word before it is a name or a version ("Llama 3.1 8B", "Mistral-7B"),
 # or it continues a list of sizes ("8B and 70B").
@@ -55,7 +62,8 @@ TOTAL_WORDS = re.compile(r"(?i:\btotal\b|cumulative|aggregate|\ball\b)")
 FAMILY_TOTAL = re.compile(
     r"(?i:combined|together|altogether|\ball\s(?:of\s)?(?:the\s)?(?:[\w-]+\s){0,2}(?:models|sizes|variants"
     r"|checkpoints)|(?:across|for|of)\s(?:all|the|every|each of the)\s(?:[\w-]+\s){0,2}(?:models|sizes|variants)"
-    r"|(?:whole|entire|model)\sfamily|the family|all of them|\bfamily\b)"
+    r"|(?:whole|entire|model)\sfamily|the family|all of them|\bfamily\b|\bsuite\b|(?:every|each) (?:model|size)"
+    r"|this release|all (?:[\w-]+\s){0,2}sizes)"
 )
 # A figure about this model alone, when the card also gives a family figure.
 THIS_MODEL = re.compile(r"(?i:this (?:size|model|variant|checkpoint)|(?:the|this) model alone|for it alone)")
@@ -72,7 +80,10 @@ HW_BAD_HEADINGS = re.compile(r"(?i:requir|inference|deploy|quick|usage|how to|se
 DURATION_NEGATIVE = re.compile(r"(?i:\bago\b|\bpast\b|\bper\b|every|release|warm|\blast\b|next|within the|cutoff)")
 
 # "6.6B active", "3B activated parameters", "with 37B active per token".
-ACTIVE_AFTER = re.compile(r"[\s-]{0,2}(?:(?i:param(?:eter)?s?)\s)?(?i:activ(?:e|ated))\b")
+ACTIVE_AFTER = re.compile(
+    r"(?i:[\s-]{0,2}(?:(?:param(?:eter)?s?|are|is|being|of them|of these|only)\s){0,3}"
+    r"(?:activ(?:e|ated)\b|used (?:for|per|in) (?:each|every|any|a)\b|in use per))"
+)
 ACTIVE_BEFORE = re.compile(r"(?i:activat(?:es|ing|ed)|active(?:\sparam(?:eter)?s?)?(?:\s(?:of|is|are|:))?)\s{0,2}$")
 # "16x3.8B experts", "8×7B parameters", "a 8x22B mixture": a mixture's size as experts x expert size.
 EXPERTS_SIZE = re.compile(
@@ -87,7 +98,12 @@ TOKEN_HEADER_NEGATIVE = re.compile(
     r"(?i:context|vocab|batch|per\b|/s|speed|length|max|window|embedding|source|proportion|epoch|ratio|%)"
 )
 
-HOURS_HEADER = re.compile(r"(?i:(?:gpu|tpu|chip|accelerator)[\s-]?hours?|gpu time)")
+HOURS_HEADER = re.compile(r"(?i:(?:gpu|tpu|chip|accelerator|[abhl]\d{2,3})[\s-]?hours?|gpu time)")
+# "GPU hours: 221,184", "**H100-hours** | 1.2M": a label naming accelerator-hours before the figure.
+KEYED_HOURS = re.compile(
+    r"(?i:(?:gpu|tpu|chip|accelerator|[abhl]\d{2,3}|compute)[\s-]?(?:hours?|time)(?:\s\([^()]{0,20}\))?\s?[:=|]\s?"
+    r"(?:[\w~≈]{1,15}\s){0,2})$"
+)
 
 MIX_HEADER = re.compile(r"(?i:source|proportion|epoch|sampling|weight|mix|fraction|language|share|%)")
 

@@ -40,6 +40,7 @@ number word, so the time is linear in the input and the output is never longer t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 _UNITS = {
@@ -96,6 +97,11 @@ _FRACTION_NUMERATORS = {"a": 1, "an": 1, "one": 1, "three": 3}
 # data"): the number is left as written.
 _FRACTION_AFTER = frozenset({"half", "halves", "third", "thirds", "quarter", "quarters", "fifth", "fifths"})
 
+# Words read through the grammar in one call. A real card has a few hundred at most; the bound
+# keeps a hostile one of megabytes of "a million a million ..." within a second. Single number
+# words ("sixteen experts") are rewritten past it, as they cost no parsing.
+MAX_PHRASES = 20_000
+
 # Values are kept as integers in millionths, so fractions and decimals are exact.
 _ONE = 10**6
 
@@ -103,54 +109,85 @@ _SPACE = r"[ \t\u00a0\u202f]"
 # Between two words of one number: a few spaces with at most one line break, or one hyphen or
 # en dash ("twenty-three", "twenty–three"). An em dash or a blank line ends the number.
 _SEP = rf"(?:{_SPACE}{{1,4}}(?:\r?\n{_SPACE}{{0,4}})?|\r?\n{_SPACE}{{0,4}}|[-\u2010\u2011\u2013])"
-_NEXT = re.compile(_SEP + r"([A-Za-z]{1,12})(?!\w)")
+# Every pattern below runs on the text lower-cased in ASCII only, which keeps each offset.
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_NEXT = re.compile(_SEP + r"([a-z]{1,12})(?!\w)")
 
 
-def _alternation(words: object) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))  # type: ignore[call-overload]
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
 
 
-_SCALE_WORD = _alternation([*_SCALES, *_FOLDED])
+_OTHER_SMALL = _alternation(w for w in _SMALL if w != "one")
 # What may stand after a lone "one" for it to be a number: a unit-like noun, an accelerator
 # name ("H100", "TPUv4"), or another number in a range ("one or two", "one–three", "one to 4").
-_OTHER_SMALL = _alternation(w for w in _SMALL if w != "one")
 _ONE_CONTEXT = (
     rf"{_SEP}(?:"
     r"(?:tokens?|parameters?|params?|epochs?|pass(?:es)?|steps?|days?|hours?|weeks?|months?|years?|minutes?"
-    r"|gpus?|tpus?|npus?|chips?|accelerators?|nodes?|machines?|servers?|experts?|layers?|heads?)(?![A-Za-z])"
-    r"|(?-i:[A-Z]{1,6}[a-z]{0,2}\d)"
+    r"|gpus?|tpus?|npus?|chips?|accelerators?|nodes?|machines?|servers?|experts?|layers?|heads?)(?![a-z])"
+    r"|[a-z]{1,6}\d"
     rf"|(?:(?:or|to){_SEP})?(?:{_OTHER_SMALL})(?!\w)"
     rf")|(?:{_SEP}(?:or|to){_SEP}|[-\u2013])\d"
 )
+# Words that may continue a number, or make it part of a fraction.
+_CONTINUATION = (
+    r"(?:hundred|thousand|million|billion|trillion|quadrillion|dozen|and|point|half|halves|quarters?|thirds?"
+    r"|fifths?)(?!\w)"
+)
+_DIGITS = {word: str(value) for word, value in _SMALL.items()}
+_SIMPLE_WORDS = _alternation(w for w in [*_UNITS, *_TEENS] if w != "one")
+# Where a number may start. Number words start one by themselves ("one" only in the context
+# above, or when more number words follow). A scale or fraction word is a start only with an
+# article or numeral just before it, found by _BEFORE: matching every "a" of the text here
+# would make the scan several times slower.
 _START = re.compile(
     r"(?<![\w'’])(?:"
-    rf"(?P<one>one)(?={_SEP}(?:{_SCALE_WORD}|and{_SEP}an?{_SEP}(?:half|quarter)|point|quarters?|half)(?!\w)"
-    rf"|{_ONE_CONTEXT})"
+    # A number word that nothing continues, the most common case, is replaced without parsing.
+    rf"(?P<simple>(?:{_SIMPLE_WORDS})(?!\w)(?!{_SEP}{_CONTINUATION})"
+    rf"|(?:{_alternation(_TENS)})(?!\w)(?!{_SEP}(?:(?:{_alternation(_UNITS)})(?!\w)|{_CONTINUATION})))"
+    rf"|(?P<one>one)(?=(?:{_SEP}(?:hundred|thousand|million|billion|trillion|quadrillion|dozen"
+    rf"|and{_SEP}an?{_SEP}(?:half|quarter)|point|quarters?|half)(?!\w))|{_ONE_CONTEXT})"
     rf"|(?P<word>{_OTHER_SMALL})"
-    rf"|(?P<art>an?)(?={_SEP}(?:{_SCALE_WORD}|half|quarter)(?!\w))"
-    rf"|(?P<frac>half|quarter)(?={_SEP}(?:of{_SEP})?(?:an?{_SEP})?(?:{_SCALE_WORD})(?!\w))"
+    r"|(?P<frac>half|quarter)"
+    r"|(?P<scale>hundred|dozen|thousand|million|billion|trillion|quadrillion)"
     r")(?!\w)"
-    rf"|(?<![\w.,])(?P<digits>\d{{1,3}}(?:\.\d{{1,{_MAX_DECIMALS}}})?)"
-    rf"(?={_SEP}(?:hundred|dozen|and{_SEP}an?{_SEP}(?:half|quarter))(?!\w))",
-    re.IGNORECASE,
 )
-# Comments on the pattern above: a lone "one" needs the context in _ONE_CONTEXT; "a"/"an" count
-# only before a scale word or a fraction leading to one; a numeral is read only before "hundred",
-# "dozen" or "and a half", the cases where the digits alone would state the wrong figure.
+_BEFORE = re.compile(
+    rf"(?<![\w'’.,])(?:(?P<digits>\d{{1,3}}(?:\.\d{{1,{_MAX_DECIMALS}}})?)(?P<and>{_SEP}and{_SEP}an?)?"
+    rf"|(?P<art>an?)){_SEP}\Z"
+)
+# The longest text _BEFORE can match: a numeral, "and a" and three separators.
+_BEFORE_REACH = 3 + 1 + _MAX_DECIMALS + 3 * 11 + 3 + 2
 
 
 class _Word(NamedTuple):
-    """One word of a number: its lower-cased text and where it stands."""
+    """One word of a number (lower-cased, or a numeral) and where it stands."""
 
     text: str
     start: int
     end: int
 
 
-def _next(text: str, pos: int) -> _Word | None:
-    """The word joined to ``pos`` by a separator, if any."""
-    m = _NEXT.match(text, pos)
-    return _Word(m.group(1).lower(), m.start(1), m.end()) if m else None
+class _Reader:
+    """The lower-cased text and the words already looked up in it: the grammar asks for the
+    word after the same offset several times, and each answer is one regex match."""
+
+    __slots__ = ("_seen", "low")
+
+    def __init__(self, low: str) -> None:
+        self.low = low
+        self._seen: dict[int, _Word | None] = {}
+
+    def next(self, pos: int) -> _Word | None:
+        """The word joined to ``pos`` by a separator, if any."""
+        if pos in self._seen:
+            return self._seen[pos]
+        m = _NEXT.match(self.low, pos)
+        word = _Word(m.group(1), m.start(1), m.end()) if m else None
+        if len(self._seen) > 64:
+            self._seen.clear()  # only the last few offsets are ever asked again
+        self._seen[pos] = word
+        return word
 
 
 def _format(value: int) -> str:
@@ -169,15 +206,15 @@ class _Group(NamedTuple):
     article: bool  # only "a"/"an": a number only if a scale word follows
 
 
-def _fraction_tail(text: str, pos: int) -> tuple[int, int] | None:
+def _fraction_tail(rd: _Reader, pos: int) -> tuple[int, int] | None:
     """ "and a half", "and a quarter", "and three quarters" at ``pos``: (millionths, end)."""
-    w = _next(text, pos)
+    w = rd.next(pos)
     if w is None or w.text != "and":
         return None
-    num = _next(text, w.end)
+    num = rd.next(w.end)
     if num is None or num.text not in _FRACTION_NUMERATORS:
         return None
-    noun = _next(text, num.end)
+    noun = rd.next(num.end)
     if noun is None or noun.text not in _FRACTION_NOUNS:
         return None
     if (noun.text == "quarters") != (num.text == "three"):
@@ -187,15 +224,15 @@ def _fraction_tail(text: str, pos: int) -> tuple[int, int] | None:
     return _FRACTION_NUMERATORS[num.text] * _ONE // _FRACTION_NOUNS[noun.text], noun.end
 
 
-def _decimals(text: str, pos: int) -> tuple[int, int] | None:
+def _decimals(rd: _Reader, pos: int) -> tuple[int, int] | None:
     """ "point five", "point zero five" at ``pos``: (millionths, end)."""
-    w = _next(text, pos)
+    w = rd.next(pos)
     if w is None or w.text != "point":
         return None
     digits: list[str] = []
     end = w.end
     while len(digits) < _MAX_DECIMALS:
-        d = _next(text, end)
+        d = rd.next(end)
         if d is None or d.text not in _DECIMAL_DIGITS:
             break
         digits.append(str(_DECIMAL_DIGITS[d.text]))
@@ -205,10 +242,10 @@ def _decimals(text: str, pos: int) -> tuple[int, int] | None:
     return int("".join(digits).ljust(6, "0")), end
 
 
-def _below_hundred(text: str, word: _Word) -> tuple[int, int] | None:
+def _below_hundred(rd: _Reader, word: _Word) -> tuple[int, int] | None:
     """A whole number below 100 starting with ``word``: (value, end)."""
     if word.text in _TENS:
-        unit = _next(text, word.end)
+        unit = rd.next(word.end)
         if unit is not None and unit.text in _UNITS:
             return _TENS[word.text] + _UNITS[unit.text], unit.end
         return _TENS[word.text], word.end
@@ -217,74 +254,68 @@ def _below_hundred(text: str, word: _Word) -> tuple[int, int] | None:
     return None
 
 
-def _group(text: str, first: re.Match[str]) -> _Group | None:
+def _group(rd: _Reader, first: _Word) -> _Group | None:
     """The number below a thousand that ``first`` starts: "twenty-three", "three hundred and
     five", "twelve hundred", "a hundred", "4 hundred", "two dozen", "one and a half"."""
-    article = False
-    if first.group("digits"):
-        whole, _, part = first.group("digits").partition(".")
-        value = int(whole) * _ONE + int(part.ljust(6, "0") or 0)
-        end = first.end()
-    elif first.group("art"):
-        value, end, article = _ONE, first.end(), True
+    digits = first.text[0].isdigit()
+    if digits:
+        whole, _, part = first.text.partition(".")
+        value, end = int(whole) * _ONE + int(part.ljust(6, "0") or 0), first.end
+    elif first.text in ("a", "an"):
+        value, end = _ONE, first.end
     else:
-        word = _Word(first.group().lower(), first.start(), first.end())
-        small = _below_hundred(text, word)
+        small = _below_hundred(rd, first)
         if small is None:
             return None
         value, end = small[0] * _ONE, small[1]
-    after = _next(text, end)
+    after = rd.next(end)
     if after is not None and after.text in _FOLDED and value < 100 * _ONE:
         value *= _FOLDED[after.text]
         end = after.end
         if after.text == "hundred":
-            end, value = _hundred_tail(text, end, value)
+            end, value = _hundred_tail(rd, end, value)
         return _Group(value, end, False)
-    if article:
+    if first.text in ("a", "an"):
         return _Group(value, end, True)
-    extra = _fraction_tail(text, end)
-    if extra is None and not first.group("digits") and value < 100 * _ONE:
-        extra = _decimals(text, end)
+    extra = _fraction_tail(rd, end)
+    if extra is None and not digits and value < 100 * _ONE:
+        extra = _decimals(rd, end)
     if extra is not None:
         value += extra[0]
         end = extra[1]
     return _Group(value, end, False)
 
 
-def _hundred_tail(text: str, end: int, value: int) -> tuple[int, int]:
+def _hundred_tail(rd: _Reader, end: int, value: int) -> tuple[int, int]:
     """The part after "hundred": "and five", "twenty-three" (end, value)."""
-    w = _next(text, end)
+    w = rd.next(end)
     if w is not None and w.text == "and":
-        w = _next(text, w.end)
+        w = rd.next(w.end)
     if w is not None:
-        rest = _below_hundred(text, w)
+        rest = _below_hundred(rd, w)
         if rest is not None:
             return rest[1], value + rest[0] * _ONE
     return end, value
 
 
-def _lead_fraction(text: str, first: re.Match[str]) -> tuple[int, int, _Word] | None:
+def _lead_fraction(rd: _Reader, first: _Word) -> tuple[int, int, _Word] | None:
     """ "half a", "a quarter of a", "three quarters of a" before a scale word:
     (fraction in millionths, end of the word before the scale word, the scale word)."""
-    word = _Word(first.group().lower(), first.start(), first.end())
     numerator = 1
-    if word.text in _FRACTION_NUMERATORS:
-        numerator = _FRACTION_NUMERATORS[word.text]
-        noun = _next(text, word.end)
-        if noun is None:
-            return None
-    else:
-        noun = word
-    if noun.text not in _FRACTION_NOUNS or (noun.text == "quarters") != (numerator == 3):
+    noun: _Word | None = first
+    if first.text in _FRACTION_NUMERATORS:
+        numerator = _FRACTION_NUMERATORS[first.text]
+        noun = rd.next(first.end)
+    if noun is None or noun.text not in _FRACTION_NOUNS or (noun.text == "quarters") != (numerator == 3):
         return None
     if noun.text == "half" and numerator != 1:
         return None
     before = noun.end  # end of the word before the scale word
-    w = _next(text, before)
+    w = rd.next(before)
     if w is not None and w.text == "of":
-        before, w = w.end, _next(text, w.end)
+        before, w = w.end, rd.next(w.end)
     if w is not None and w.text in ("a", "an"):
-        before, w = w.end, _next(text, w.end)
+        before, w = w.end, rd.next(w.end)
     if w is None or (w.text not in _SCALES and w.text not in _FOLDED):
         return None
     return numerator * _ONE // _FRACTION_NOUNS[noun.text], before, w
@@ -298,26 +329,43 @@ class _Result(NamedTuple):
     digits: str
 
 
-def _read(text: str, first: re.Match[str]) -> _Result | None:
+def _first(rd: _Reader, m: re.Match[str]) -> _Word | None:
+    """The word a number starts with, for a match of _START: the match itself, or for a scale
+    or fraction word the article or numeral before it ("a million", "4 hundred", "2 and a half",
+    "a quarter of"). None when a scale or fraction word has neither."""
+    word = _Word(m.group(), m.start(), m.end())
+    if not (m.group("scale") or m.group("frac")):
+        return word
+    before = _BEFORE.search(rd.low, max(0, m.start() - _BEFORE_REACH), m.start())
+    if before is None:
+        return None if m.group("scale") else word
+    if before.group("art"):
+        return _Word(before.group("art"), before.start(), before.end("art"))
+    # A numeral counts only before "hundred"/"dozen", or as "2 and a half": "12 million" stays.
+    if (m.group() in _FOLDED) == (before.group("and") is None):
+        return _Word(before.group("digits"), before.start(), before.end("digits"))
+    return None if m.group("scale") else word
+
+
+def _read(rd: _Reader, text: str, first: _Word) -> _Result | None:
     """The whole number that ``first`` starts, or None when these words are not a number."""
-    start = first.start()
-    if first.group("frac") or first.group("art") or first.group().lower() in ("one", "three"):
-        lead = _lead_fraction(text, first)
+    if first.text in _FRACTION_NUMERATORS or first.text in _FRACTION_NOUNS:
+        lead = _lead_fraction(rd, first)
         if lead is not None:
             fraction, before, scale = lead
             if scale.text in _KEPT:
-                return _Result(start, before, _format(fraction))
+                return _Result(first.start, before, _format(fraction))
             multiplier = _FOLDED.get(scale.text) or _SCALES[scale.text]
-            return _Result(start, scale.end, _format(fraction * multiplier))
-    if first.group("frac"):
-        return None
-    group = _group(text, first)
+            return _Result(first.start, scale.end, _format(fraction * multiplier))
+        if first.text in _FRACTION_NOUNS:
+            return None
+    group = _group(rd, first)
     if group is None:
         return None
-    return _scaled(text, start, group)
+    return _scaled(rd, text, first.start, group)
 
 
-def _scaled(text: str, start: int, group: _Group) -> _Result | None:
+def _scaled(rd: _Reader, text: str, start: int, group: _Group) -> _Result | None:
     """The groups and scale words that follow the first group."""
     total, coef, end = 0, group.value, group.end
     largest = 0  # largest scale read so far
@@ -325,7 +373,7 @@ def _scaled(text: str, start: int, group: _Group) -> _Result | None:
     kept: tuple[int, int] | None = None  # (multiplier, end before the scale word) while it stands
     scale_word: _Word | None = None
     while True:
-        w = _next(text, end)
+        w = rd.next(end)
         if w is None or w.text not in _SCALES:
             break
         scale = _SCALES[w.text]
@@ -339,13 +387,13 @@ def _scaled(text: str, start: int, group: _Group) -> _Result | None:
             break
         largest, smallest, coef, end, scale_word = max(largest, scale), scale, 0, w.end, w
         if kept is not None:
-            tail = _fraction_tail(text, end)  # "a million and a half"
+            tail = _fraction_tail(rd, end)  # "a million and a half"
             if tail is not None:
                 return _Result(start, tail[1], f"{_format(kept[0] + tail[0])} {text[w.start : w.end]}")
-        nxt = _next(text, end)
+        nxt = rd.next(end)
         if nxt is None or nxt.text not in _SMALL:
             break
-        follow = _tail_group(text, nxt, scale)
+        follow = _tail_group(rd, nxt, scale)
         if follow is None:
             break
         coef, end = follow
@@ -357,18 +405,18 @@ def _scaled(text: str, start: int, group: _Group) -> _Result | None:
     return _Result(start, end, _format(total + coef))
 
 
-def _tail_group(text: str, word: _Word, below: int) -> tuple[int, int] | None:
+def _tail_group(rd: _Reader, word: _Word, below: int) -> tuple[int, int] | None:
     """A group after a scale word ("two million *five hundred* thousand"): taken only when it
     is smaller than that scale and what follows it is a smaller scale or no scale at all."""
-    small = _below_hundred(text, word)
+    small = _below_hundred(rd, word)
     if small is None:
         return None
     value, end = small[0] * _ONE, small[1]
-    after = _next(text, end)
+    after = rd.next(end)
     if after is not None and after.text == "hundred":
         value *= 100
-        end, value = _hundred_tail(text, after.end, value)
-        after = _next(text, end)
+        end, value = _hundred_tail(rd, after.end, value)
+        after = rd.next(end)
     if after is not None and after.text in _SCALES and _SCALES[after.text] >= below:
         return None
     if after is not None and after.text in _FRACTION_AFTER:
@@ -386,17 +434,32 @@ def spell_to_digits(text: str) -> str:
     trillion" -> "12 trillion"); hundred, thousand and dozen are folded into the numeral ("one
     hundred and twenty thousand" -> "120000"). A lone "one" is converted only before a unit-like
     noun or as the start of a range; see the module docstring for every rule. Linear time; the
-    result is never longer than ``text``.
+    result is never longer than ``text``. Past :data:`MAX_PHRASES` numbers of more than one word
+    in one text, the rest of such numbers are left as written.
     """
+    rd = _Reader(text.translate(_LOWER))
     out: list[str] = []
     pos = 0
-    for m in _START.finditer(text):
+    budget = MAX_PHRASES
+    for m in _START.finditer(rd.low):
         if m.start() < pos:
             continue  # inside a number already rewritten
-        result = _read(text, m)
+        simple = m.group("simple")
+        if simple:
+            out.append(text[pos : m.start()])
+            out.append(_DIGITS[simple])
+            pos = m.end()
+            continue
+        if budget == 0:
+            continue  # past the budget, only single number words are rewritten
+        budget -= 1
+        first = _first(rd, m)
+        if first is None or first.start < pos:
+            continue  # a scale word alone, or its article was part of the number before
+        result = _read(rd, text, first)
         if result is None:
             continue
-        after = _next(text, result.end)
+        after = rd.next(result.end)
         if after is not None and after.text in _FRACTION_AFTER:
             continue  # "two thirds", "three quarters of the data"
         out.append(text[pos : result.start])

@@ -197,6 +197,7 @@ def _cli(args: list[str], hf_home: Path) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-m", "compliance", *args, "--format", "json"], capture_output=True,
                           text=True, env=env, cwd=ROOT, check=False, timeout=120)  # fmt: skip
     assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("{"), proc.stderr
     report: dict[str, Any] = json.loads(proc.stdout)
     return report
 

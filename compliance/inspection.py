@@ -341,25 +341,103 @@ def _architecture_facts(
 
 
 def _choose_parameters(header: Fact | None, config: Fact | None, warnings: list[str]) -> Fact | None:
-    if header is not None and config is not None:
-        if header.confidence is Confidence.SPECULATIVE and config.confidence is Confidence.CONFIDENT:
-            header, config = config, header  # packed quantized weights: trust the architecture
+    """The parameter fact from a stored count (safetensors headers or the hub's totals) and the config's.
+
+    Counts that agree within :data:`PARAMETER_TOLERANCE` give the stored count (it is exact),
+    the config's kept as an alternative. A stored count of packed quantized weights (the only
+    stored count that is not confident) is known to be low: the config's count is used. Any
+    other disagreement means one artefact is wrong and nothing says which, so the fact becomes
+    an interval covering both, at most speculative, whose value is the larger count: a check
+    must never pass on the smaller of two disagreeing counts.
+    """
+    if header is None or config is None:
+        return header or config
+    packed = header.confidence is Confidence.SPECULATIVE and config.confidence is not Confidence.UNKNOWN
+    if packed and _count(config) >= _count(header):
+        _compare_counts(config, header)
+        if config.note and "disagree" in config.note:
+            warnings.append(config.note)
+        return config
+    stored = _count(header)
+    if stored > 0 and abs(_count(config) - stored) / stored <= PARAMETER_TOLERANCE:
         _compare_counts(header, config)
-        if header.note and "disagree" in header.note:
-            warnings.append(header.note)
         return header
-    return header or config
+    merged = _cover_both(header, config)
+    warnings.append(
+        f"parameter counts disagree: {merged.note}. Check that the weights and the config belong to the same "
+        "model; a threshold inside the interval is uncertain"
+    )
+    return merged
+
+
+# How the report names the source of a parameter count.
+_COUNT_SOURCES = {
+    "safetensors-header": "safetensors header",
+    "architecture": "config formula",
+    "hub-api": "hub's safetensors total",
+    "card-text": "model card",
+    "card-metadata": "model card",
+    "exact": "model built from the config",
+}
+
+
+def _count(fact: Fact) -> float:
+    return float(fact.value) if isinstance(fact.value, int | float) else 0.0
+
+
+def _source_of(fact: Fact) -> str:
+    label = _COUNT_SOURCES.get(fact.method, fact.method)
+    return f"{label} ({fact.evidence[0].source})" if fact.evidence else label
+
+
+def _how_far(a: float, b: float) -> str:
+    """How far apart two counts are, in words: a percentage when close, a factor otherwise."""
+    big, small = max(a, b), min(a, b)
+    if small <= 0:
+        return "one of them is zero"
+    ratio = big / small
+    return f"by {ratio - 1:.0%}" if ratio < 2 else f"by a factor of {ratio:,.3g}"
+
+
+def _cover_both(first: Fact, second: Fact) -> Fact:
+    """One fact whose interval covers two disagreeing counts, valued at the larger, at most speculative."""
+    big, small = (first, second) if _count(first) >= _count(second) else (second, first)
+    lows = [f.low for f in (first, second)]
+    highs = [f.high for f in (first, second)]
+    low = None if None in lows else min(x for x in lows if x is not None)
+    high = None if None in highs else max(x for x in highs if x is not None)
+    note = (
+        f"the {_source_of(small)} count {_count(small):,.0f} and the {_source_of(big)} count "
+        f"{_count(big):,.0f} disagree {_how_far(_count(big), _count(small))}; the fact covers both and "
+        "takes the larger"
+    )
+    if big.note:
+        note += f" ({big.note})"
+    return Fact(
+        big.name,
+        big.value,
+        low,
+        high,
+        Confidence.weakest(big.confidence, small.confidence, Confidence.SPECULATIVE),
+        big.method,
+        [*big.evidence, *small.evidence],
+        note=note,
+        alternatives=[*big.alternatives, small],
+    )
 
 
 def _compare_counts(chosen: Fact, other: Fact) -> None:
+    """Keep ``other`` as an alternative of ``chosen``, noting a disagreement beyond the tolerance."""
     chosen.alternatives.append(other)
     if chosen.value and other.value:
         diff = abs(float(other.value) - float(chosen.value)) / float(chosen.value)
         if diff > PARAMETER_TOLERANCE:
-            chosen.note = (
+            said = (
                 f"{other.method} count {float(other.value):,.0f} and {chosen.method} count "
                 f"{float(chosen.value):,.0f} disagree by {diff:.0%}"
             )
+            # A note already there (an earlier disagreement) is kept: both are part of the story.
+            chosen.note = f"{chosen.note}; {said}" if chosen.note else said
 
 
 def _exact_alternative(config: dict[str, Any], chosen: Fact | None, warnings: list[str]) -> None:

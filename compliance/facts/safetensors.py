@@ -77,9 +77,7 @@ class SafetensorsSummary(Record):
         self.buffers = 0  # elements of stored buffers, left out of the total
         self.note = note
 
-    def add_file(
-        self, name: str, tensors: dict[str, TensorInfo], metadata: dict[str, Any], *, source: str
-    ) -> None:
+    def add_file(self, name: str, tensors: dict[str, TensorInfo], metadata: dict[str, Any], *, source: str) -> None:
         """Count one file's validated tensors; a tensor already counted from another shard is an error."""
         seen = self.tensors
         if seen and not seen.keys().isdisjoint(tensors):
@@ -194,9 +192,7 @@ def parse_header(
             continue
         info, begin, end = _parse_entry(name, entry, source)
         if limit >= 0 and end > limit:
-            raise ModelFileError(
-                f"tensor {name!r} ends at byte {end} but the data section has {limit}", source=source
-            )
+            raise ModelFileError(f"tensor {name!r} ends at byte {end} but the data section has {limit}", source=source)
         tensors[name] = info
         spans.append((begin, end, name))
     spans.sort()

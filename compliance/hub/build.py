@@ -194,6 +194,8 @@ def _check_hub_count(facts: FactSet, warnings: list[str], got: Gathered, endpoin
     if params is None or total is None:
         return
     if params.method == "hub-api":
+        if params.low != params.high:
+            return  # the counts were reconciled into an interval, with its note and warning
         for other in params.alternatives:
             if other.value and other.method not in ("inherited", "declared"):
                 diff = abs(float(other.value) - total) / total
@@ -205,7 +207,7 @@ def _check_hub_count(facts: FactSet, warnings: list[str], got: Gathered, endpoin
                     warnings.append(f"{info.id}: {params.note}")
                     break
         return
-    if params.method == "declared":
+    if params.method == "declared" or any(a.method == "hub-api" for a in params.alternatives):
         return
     alt = Fact(
         "parameters",

@@ -197,7 +197,7 @@ def _head(path: Path) -> bytes:
 
 def test_a_16_gb_file_whose_header_declares_two_bytes_is_refused(tmp_path: Path) -> None:
     path = _lying_file(tmp_path / "model.safetensors", 16 * GIB)
-    with pytest.raises(ModelFileError, match="account for 2: .* bytes belong to no tensor") as info:
+    with pytest.raises(ModelFileError, match=r"account for 2: [\d,]+ bytes belong to no tensor") as info:
         summarize_directory(tmp_path)
     (header_length,) = struct.unpack("<Q", _head(path))
     assert f"data section has {16 * GIB - 8 - header_length:,} bytes" in str(info.value)
@@ -299,7 +299,7 @@ def test_decode_header_keeps_distinct_names() -> None:
 
 
 def test_deeply_nested_header_is_a_clear_error() -> None:
-    with pytest.raises(ModelFileError, match="not valid JSON|nests too deeply"):
+    with pytest.raises(ModelFileError, match=r"not valid JSON|nests too deeply"):
         decode_header(b"[" * 200_000 + b"]" * 200_000, source="s")
 
 

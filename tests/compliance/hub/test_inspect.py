@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from compliance.cli import main
 from compliance.errors import ModelNotFound
-from tests.compliance.hub.conftest import Run, hub_requests
+from tests.compliance.hub.conftest import Run, hub_requests, make_run
 from tests.hubfixtures import HubServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -170,3 +173,26 @@ def test_importing_the_hub_package_does_not_load_huggingface_hub() -> None:
     code = "import sys, compliance.hub.inspect\nprint('huggingface_hub' in sys.modules)\n"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert proc.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("file_size", [None, 16 * 1024**3])
+def test_headers_read_by_range_that_disagree_with_the_config_never_give_the_smaller_count(
+    start_folder_hub: Callable[[Path], HubServer], tmp_path: Path, file_size: int | None
+) -> None:
+    from compliance.demo import CONFIG
+
+    repo = tmp_path / "repos" / "acme" / "liar"
+    repo.mkdir(parents=True)
+    (repo / "config.json").write_text(json.dumps(CONFIG))
+    raw = json.dumps({"w": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}).encode()
+    (repo / "model.safetensors").write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0\0")
+    if file_size is not None:
+        os.truncate(repo / "model.safetensors", file_size)  # sparse: the header describes 2 bytes of it
+    inspection = make_run(start_folder_hub(tmp_path / "repos").url, tmp_path).inspect("acme/liar", thorough=True)
+    params = inspection.facts.get("parameters")
+    assert params is not None and params.value == 8_030_261_248 and params.low == 1
+    assert params.confidence.value == "speculative"
+    assert sum("disagree" in w for w in inspection.warnings) == 1
+    assert len([a for a in params.alternatives if a.method == "hub-api"]) <= 1
+    if file_size is not None:  # the size from Content-Range shows the header does not describe the file
+        assert any("not read" in w and "belong to no tensor" in w for w in inspection.warnings)

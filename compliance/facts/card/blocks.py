@@ -235,6 +235,9 @@ class _BlockReader:
             cells = [" ".join(clean(c).split()) for c in _cells(self.line_at(self.index))]
             table.rows.append(Row(cells[0] if cells else "", cells, number))
             self.add_cells(cells, number)
+            if len(cells) == 2 and cells[0] and cells[1]:
+                # A two-column table is a list of key-value pairs: read each row as "key: value".
+                self.add_cells([f"{cells[0]}: {cells[1]}"], number)
             self.index += 1
         self.tables.append(table)
 

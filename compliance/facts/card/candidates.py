@@ -38,6 +38,7 @@ from compliance.facts.card.roles import (
     HW_HEADINGS,
     HW_NEGATIVE,
     KEYED_HOURS,
+    KEYED_PARAMS,
     KEYED_TOKENS,
     LATER_STAGE,
     MIX_HEADER,
@@ -217,7 +218,11 @@ def _scan_params(match: re.Match[str], scan: _Scan, found: Found) -> None:
         return
     before = text[max(0, match.start() - 25) : match.start()]
     active = ACTIVE_AFTER.match(after) or ACTIVE_BEFORE.search(before)
-    if not active and not PARAM_AFTER.match(after):
+    if (
+        not active
+        and not PARAM_AFTER.match(after)
+        and not KEYED_PARAMS.search(text[max(0, match.start() - 50) : match.start()])
+    ):
         return
     if not active and re.search(r"(?i:of which)\s*$", before):
         return

@@ -29,7 +29,10 @@ TOKEN_NEGATIVE_SMALL = re.compile(
 # not verbs or function words: in "8B and 70B were used as token-level targets" the figure is no token count.
 _FILLER = r"(?!(?i:were|was|is|are|be|been|being|used|as|and|or|from|by|to|with|in|on|at|the|that|which)\b)"
 TOKENS_AFTER = re.compile(
-    r"[\s-]{0,2}(?:(?P<words>(?:" + _FILLER + r"[A-Za-z][\w-]{0,24}\s){0,3}?)(?i:tokens?)|tokens?)"
+    # "one trillion (1,000B) tokens": a restatement in brackets may stand between.
+    r"(?:\s?\([^()]{1,25}\))?[\s-]{0,2}(?:(?P<words>(?:"
+    + _FILLER
+    + r"[A-Za-z][\w-]{0,24}\s){0,3}?)(?i:tokens?)|tokens?)"
     r"(?![A-Za-z0-9_]|-(?i:level|wise|based|by))"
 )
 # What follows "tokens" can say it is not the training set: "a 4B-token warm-up", "tokens per batch",
@@ -134,3 +137,7 @@ def names_a_model(before: str) -> bool:
     """True when the text just before a B/M figure makes it a model's size ("Llama 3.1 8B", "8B and 70B")."""
     tail = before[-40:]
     return bool(SIZE_NAME_BEFORE.search(tail) or SIZE_LIST_BEFORE.search(tail))
+
+
+# "Parameters: 100M", "Total parameters | 7.6B".
+KEYED_PARAMS = re.compile(r"(?i:param(?:eter)?s?(?:\s[\w-]{1,20}){0,2}\s?(?:[:=|–—]|\s-)\s?(?:[\w~≈]{1,15}\s){0,2})$")

@@ -26,7 +26,36 @@ def test_fixture_set_covers_every_class() -> None:
     assert not thin, f"classes with fewer than {MIN_PER_CLASS} passages: {thin}"
 
 
-@pytest.mark.parametrize("passage", [pytest.param(p, id=p.id) for p in PASSAGES])
+# Passages the parser still reads wrongly, each a known gap with its reason. Strict: a passage that starts
+# passing fails here until it is taken off the list, so the list only shrinks.
+KNOWN_MISSES = {
+    "duration-a-fortnight": "'a fortnight' is not read as a duration",
+    "family-three-sizes-with-share": "'accounted for 1.46M of them' names no unit after the figure",
+    "hw-two-thousand-and-forty-eight-h800": "'two thousand and forty-eight' is spelled as two numbers",
+    "hw-nodes-times-gpus": "nodes x GPUs per node is not multiplied",
+    "hw-single-node-eight-words": "'a single node of eight H100 GPUs' is not a training-context sentence",
+    "hw-kv-times-sign": "a 'Hardware:' line outside a training heading is not read",
+    "kv-table-unit-in-header": "a unit in a table header ('(billions)') is not applied to the cells",
+    "kv-scientific-notation-hours": "scientific notation ('6.4e5') is not read",
+    "kv-single-row-table": "a one-row table of parameters is not read as key-value pairs",
+    "sizes-table-transposed": "a transposed size table with the model named 'Base' (a stop word) picks the largest",
+    "sizes-table-gpus-and-days": "per-model accelerator counts and days in a table are not read",
+}
+
+
+def _param(passage: Passage) -> object:
+    if passage.id in KNOWN_MISSES:
+        return pytest.param(
+            passage, id=passage.id, marks=pytest.mark.xfail(reason=KNOWN_MISSES[passage.id], strict=True)
+        )
+    return pytest.param(passage, id=passage.id)
+
+
+def test_known_misses_name_real_passages() -> None:
+    assert set(KNOWN_MISSES) <= {p.id for p in PASSAGES}
+
+
+@pytest.mark.parametrize("passage", [_param(p) for p in PASSAGES])
 def test_passage(passage: Passage) -> None:
     outcomes = evaluate(passage)
     failures = [

@@ -196,9 +196,12 @@ def _scan_hours(match: re.Match[str], scan: _Scan, found: Found) -> bool:
     if LATER_STAGE.search(clause) or LATER_STAGE.search(subject[-40:]) or scan.later_heading:
         cand.stage = "later"
     cand.total = bool(TOTAL_WORDS.search(subject))
-    around = text[clause_start(text, match.start()) : match.end() + 120]
-    near = text[max(0, match.start() - 80) : match.end() + 30]
-    cand.family = bool(FAMILY_TOTAL.search(around) or FAMILY_TOTAL.search(text)) and not THIS_MODEL.search(near)
+    # The figure's part of the sentence, between semicolons: "1.46M GPU hours for this size; the three
+    # sizes together used 39.3M" has one figure for this model and one for the family.
+    seg_start = text.rfind(";", 0, match.start()) + 1
+    seg_end = text.find(";", match.end())
+    segment = text[seg_start : seg_end if seg_end >= 0 else len(text)]
+    cand.family = bool(FAMILY_TOTAL.search(segment)) and not THIS_MODEL.search(segment)
     hw = (hrs.group("hw") if hrs is not None else None) or find_hw(keyed.group(0) if keyed else text)
     if hw:
         cand.hardware = canonical_hw(hw)

@@ -39,6 +39,7 @@ number word, so the time is linear in the input and the output is never longer t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -111,7 +112,7 @@ _SPACE = r"[ \t\u00a0\u202f]"
 _SEP = rf"(?:{_SPACE}{{1,4}}(?:\r?\n{_SPACE}{{0,4}})?|\r?\n{_SPACE}{{0,4}}|[-\u2010\u2011\u2013])"
 # Every pattern below runs on the text lower-cased in ASCII only, which keeps each offset.
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_NEXT = re.compile(_SEP + r"([a-z]{1,12})(?!\w)")
+_NEXT = _SEP + r"([a-z]{1,12})(?!\w)"
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -140,7 +141,7 @@ _SIMPLE_WORDS = _alternation(w for w in [*_UNITS, *_TEENS] if w != "one")
 # above, or when more number words follow). A scale or fraction word is a start only with an
 # article or numeral just before it, found by _BEFORE: matching every "a" of the text here
 # would make the scan several times slower.
-_START = re.compile(
+_START = (
     r"(?<![\w'’])(?:"
     # A number word that nothing continues, the most common case, is replaced without parsing.
     rf"(?P<simple>(?:{_SIMPLE_WORDS})(?!\w)(?!{_SEP}{_CONTINUATION})"
@@ -152,12 +153,27 @@ _START = re.compile(
     r"|(?P<scale>hundred|dozen|thousand|million|billion|trillion|quadrillion)"
     r")(?!\w)"
 )
-_BEFORE = re.compile(
+_BEFORE = (
     rf"(?<![\w'’.,])(?:(?P<digits>\d{{1,3}}(?:\.\d{{1,{_MAX_DECIMALS}}})?)(?P<and>{_SEP}and{_SEP}an?)?"
     rf"|(?P<art>an?)){_SEP}\Z"
 )
 # The longest text _BEFORE can match: a numeral, "and a" and three separators.
 _BEFORE_REACH = 3 + 1 + _MAX_DECIMALS + 3 * 11 + 3 + 2
+
+
+
+
+class _Patterns(NamedTuple):
+    start: re.Pattern[str]
+    before: re.Pattern[str]
+    next: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """The patterns, compiled on first use: compiling them takes a few milliseconds, which a run
+    that reads no card prose should not pay at import."""
+    return _Patterns(re.compile(_START), re.compile(_BEFORE), re.compile(_NEXT))
 
 
 class _Word(NamedTuple):
@@ -172,17 +188,18 @@ class _Reader:
     """The lower-cased text and the words already looked up in it: the grammar asks for the
     word after the same offset several times, and each answer is one regex match."""
 
-    __slots__ = ("_seen", "low")
+    __slots__ = ("_match", "_seen", "low")
 
     def __init__(self, low: str) -> None:
         self.low = low
+        self._match = _patterns().next.match
         self._seen: dict[int, _Word | None] = {}
 
     def next(self, pos: int) -> _Word | None:
         """The word joined to ``pos`` by a separator, if any."""
         if pos in self._seen:
             return self._seen[pos]
-        m = _NEXT.match(self.low, pos)
+        m = self._match(self.low, pos)
         word = _Word(m.group(1), m.start(1), m.end()) if m else None
         if len(self._seen) > 64:
             self._seen.clear()  # only the last few offsets are ever asked again
@@ -336,7 +353,7 @@ def _first(rd: _Reader, m: re.Match[str]) -> _Word | None:
     word = _Word(m.group(), m.start(), m.end())
     if not (m.group("scale") or m.group("frac")):
         return word
-    before = _BEFORE.search(rd.low, max(0, m.start() - _BEFORE_REACH), m.start())
+    before = _patterns().before.search(rd.low, max(0, m.start() - _BEFORE_REACH), m.start())
     if before is None:
         return None if m.group("scale") else word
     if before.group("art"):
@@ -391,9 +408,12 @@ def _scaled(rd: _Reader, text: str, start: int, group: _Group) -> _Result | None
             if tail is not None:
                 return _Result(start, tail[1], f"{_format(kept[0] + tail[0])} {text[w.start : w.end]}")
         nxt = rd.next(end)
+        joined = nxt is not None and nxt.text == "and"  # "one thousand and twenty-four"
+        if joined and nxt is not None:
+            nxt = rd.next(nxt.end)
         if nxt is None or nxt.text not in _SMALL:
             break
-        follow = _tail_group(rd, nxt, scale)
+        follow = _tail_group(rd, nxt, scale, joined)
         if follow is None:
             break
         coef, end = follow
@@ -405,14 +425,18 @@ def _scaled(rd: _Reader, text: str, start: int, group: _Group) -> _Result | None
     return _Result(start, end, _format(total + coef))
 
 
-def _tail_group(rd: _Reader, word: _Word, below: int) -> tuple[int, int] | None:
+def _tail_group(rd: _Reader, word: _Word, below: int, joined: bool) -> tuple[int, int] | None:
     """A group after a scale word ("two million *five hundred* thousand"): taken only when it
-    is smaller than that scale and what follows it is a smaller scale or no scale at all."""
+    is smaller than that scale and what follows it is a smaller scale or no scale at all. After
+    "and" (``joined``) only a number below a hundred that ends the number is taken: "one
+    thousand and twenty", not the second number of "one million and two million"."""
     small = _below_hundred(rd, word)
     if small is None:
         return None
     value, end = small[0] * _ONE, small[1]
     after = rd.next(end)
+    if joined and after is not None and (after.text == "hundred" or after.text in _SCALES):
+        return None
     if after is not None and after.text == "hundred":
         value *= 100
         end, value = _hundred_tail(rd, after.end, value)
@@ -441,7 +465,7 @@ def spell_to_digits(text: str) -> str:
     out: list[str] = []
     pos = 0
     budget = MAX_PHRASES
-    for m in _START.finditer(rd.low):
+    for m in _patterns().start.finditer(rd.low):
         if m.start() < pos:
             continue  # inside a number already rewritten
         simple = m.group("simple")

@@ -147,20 +147,18 @@ _START = (
     rf"(?P<simple>(?:{_SIMPLE_WORDS})(?!\w)(?!{_SEP}{_CONTINUATION})"
     rf"|(?:{_alternation(_TENS)})(?!\w)(?!{_SEP}(?:(?:{_alternation(_UNITS)})(?!\w)|{_CONTINUATION})))"
     rf"|(?P<one>one)(?=(?:{_SEP}(?:hundred|thousand|million|billion|trillion|quadrillion|dozen"
-    rf"|and{_SEP}an?{_SEP}(?:half|quarter)|point|quarters?|half)(?!\w))|{_ONE_CONTEXT})"
+    rf"|and{_SEP}(?:an?|three){_SEP}(?:half|quarters?)|point|quarters?|half)(?!\w))|{_ONE_CONTEXT})"
     rf"|(?P<word>{_OTHER_SMALL})"
-    r"|(?P<frac>half|quarter)"
+    r"|(?P<frac>half|quarters?)"
     r"|(?P<scale>hundred|dozen|thousand|million|billion|trillion|quadrillion)"
     r")(?!\w)"
 )
 _BEFORE = (
-    rf"(?<![\w'’.,])(?:(?P<digits>\d{{1,3}}(?:\.\d{{1,{_MAX_DECIMALS}}})?)(?P<and>{_SEP}and{_SEP}an?)?"
-    rf"|(?P<art>an?)){_SEP}\Z"
+    rf"(?<![\w'’.,])(?:(?P<digits>\d{{1,3}}(?:\.\d{{1,{_MAX_DECIMALS}}})?)(?P<and>{_SEP}and)?"
+    rf"(?:{_SEP}(?P<art>an?))?|(?P<lone>an?)){_SEP}\Z"
 )
 # The longest text _BEFORE can match: a numeral, "and a" and three separators.
-_BEFORE_REACH = 3 + 1 + _MAX_DECIMALS + 3 * 11 + 3 + 2
-
-
+_BEFORE_REACH = 3 + 1 + _MAX_DECIMALS + 3 * 11 + len("and an")
 
 
 class _Patterns(NamedTuple):
@@ -347,21 +345,32 @@ class _Result(NamedTuple):
 
 
 def _first(rd: _Reader, m: re.Match[str]) -> _Word | None:
-    """The word a number starts with, for a match of _START: the match itself, or for a scale
-    or fraction word the article or numeral before it ("a million", "4 hundred", "2 and a half",
-    "a quarter of"). None when a scale or fraction word has neither."""
+    """The word a number starts with, for a match of _START: the match itself, or the article
+    or numeral before it ("a million", "4 hundred", "2 and a half", "2 and three quarters").
+    None when a scale word has neither."""
     word = _Word(m.group(), m.start(), m.end())
-    if not (m.group("scale") or m.group("frac")):
+    three_quarters = word.text == "three" and _is_next(rd, word.end, "quarters")
+    if not (m.group("scale") or m.group("frac") or three_quarters):
         return word
     before = _patterns().before.search(rd.low, max(0, m.start() - _BEFORE_REACH), m.start())
+    alone = None if m.group("scale") else word
     if before is None:
-        return None if m.group("scale") else word
-    if before.group("art"):
-        return _Word(before.group("art"), before.start(), before.end("art"))
-    # A numeral counts only before "hundred"/"dozen", or as "2 and a half": "12 million" stays.
-    if (m.group() in _FOLDED) == (before.group("and") is None):
-        return _Word(before.group("digits"), before.start(), before.end("digits"))
-    return None if m.group("scale") else word
+        return alone
+    if before.group("lone"):
+        return alone if three_quarters else _Word(before.group("lone"), before.start(), before.end("lone"))
+    digits = _Word(before.group("digits"), before.start(), before.end("digits"))
+    # A numeral counts before "hundred" or "dozen" ("4 hundred") and in "2 and a half",
+    # "2 and three quarters"; "12 million" stays as written.
+    if word.text in _FOLDED and not before.group("and") and not before.group("art"):
+        return digits
+    if before.group("and") and bool(before.group("art")) != three_quarters and not m.group("scale"):
+        return digits
+    return alone
+
+
+def _is_next(rd: _Reader, pos: int, text: str) -> bool:
+    w = rd.next(pos)
+    return w is not None and w.text == text
 
 
 def _read(rd: _Reader, text: str, first: _Word) -> _Result | None:

@@ -112,7 +112,10 @@ _SPACE = r"[ \t\u00a0\u202f]"
 _SEP = rf"(?:{_SPACE}{{1,4}}(?:\r?\n{_SPACE}{{0,4}})?|\r?\n{_SPACE}{{0,4}}|[-\u2010\u2011\u2013])"
 # Every pattern below runs on the text lower-cased in ASCII only, which keeps each offset.
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_NEXT = _SEP + r"([a-z]{1,12})(?!\w)"
+# Ends of a word. An underscore counts as a letter inside a word ("num_two") but not as
+# Markdown emphasis around one ("_twelve trillion_").
+_END = r"(?![^\W_]|_[^\W_])"
+_NEXT = _SEP + r"([a-z]{1,12})" + _END
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -142,16 +145,17 @@ _SIMPLE_WORDS = _alternation(w for w in [*_UNITS, *_TEENS] if w != "one")
 # article or numeral just before it, found by _BEFORE: matching every "a" of the text here
 # would make the scan several times slower.
 _START = (
-    r"(?<![\w'’])(?:"
+    # Not inside a word, a contraction, a path or an address ("someone", "org/seven-models").
+    r"(?<![^\W_]|['’/.@#=\\])(?<![^\W_]_)(?:"
     # A number word that nothing continues, the most common case, is replaced without parsing.
-    rf"(?P<simple>(?:{_SIMPLE_WORDS})(?!\w)(?!{_SEP}{_CONTINUATION})"
-    rf"|(?:{_alternation(_TENS)})(?!\w)(?!{_SEP}(?:(?:{_alternation(_UNITS)})(?!\w)|{_CONTINUATION})))"
+    rf"(?P<simple>(?:{_SIMPLE_WORDS}){_END}(?!{_SEP}{_CONTINUATION})"
+    rf"|(?:{_alternation(_TENS)}){_END}(?!{_SEP}(?:(?:{_alternation(_UNITS)})(?!\w)|{_CONTINUATION})))"
     rf"|(?P<one>one)(?=(?:{_SEP}(?:hundred|thousand|million|billion|trillion|quadrillion|dozen"
     rf"|and{_SEP}(?:an?|three){_SEP}(?:half|quarters?)|point|quarters?|half)(?!\w))|{_ONE_CONTEXT})"
     rf"|(?P<word>{_OTHER_SMALL})"
     r"|(?P<frac>half|quarters?)"
     r"|(?P<scale>hundred|dozen|thousand|million|billion|trillion|quadrillion)"
-    r")(?!\w)"
+    rf"){_END}"
 )
 _BEFORE = (
     rf"(?<![\w'’.,])(?:(?P<digits>\d{{1,3}}(?:\.\d{{1,{_MAX_DECIMALS}}})?)(?P<and>{_SEP}and)?"

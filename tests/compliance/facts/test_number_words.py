@@ -61,6 +61,10 @@ from compliance.facts.number_words import spell_to_digits
         ("twenty-three-day run", "23-day run"),
         ("a sixteen-expert layer", "a 16-expert layer"),
         ("twenty\nthree days", "23 days"),
+        # Markdown emphasis
+        ("**Twelve trillion** tokens", "**12 trillion** tokens"),
+        ("_twelve trillion_ tokens", "_12 trillion_ tokens"),
+        ("_sixteen_ experts", "_16_ experts"),
         # hundred, thousand and dozen folded into the numeral
         ("one hundred and twenty thousand", "120000"),
         ("one hundred twenty thousand GPU hours", "120000 GPU hours"),
@@ -150,6 +154,8 @@ def test_number_words_become_digits(text: str, expected: str) -> None:
         "a half-day workshop",
         "a model, an epoch, a hundredth",
         "sevenfold, eighteenth, tenfold",
+        "https://example.org/seven-models/twelve.md and user@two",
+        "num_two",
         "",
     ],
 )
@@ -408,6 +414,19 @@ def test_rewriting_is_idempotent_and_never_longer(words: list[str], seps: list[s
 def test_text_around_a_number_is_kept(before: list[str], after: list[str]) -> None:
     head, tail = " ".join([*before, ""]), " ".join(["", *after])
     assert spell_to_digits(f"{head}twelve trillion{tail}") == f"{head}12 trillion{tail}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(max_size=200),
+    words=st.lists(st.sampled_from(_NUMBERISH), max_size=6),
+)
+def test_any_text_is_accepted(text: str, words: list[str]) -> None:
+    mixed = " ".join([text, *words, text])
+    out = spell_to_digits(mixed)
+    assert len(out) <= len(mixed)
+    if not any(ch.isalpha() for ch in mixed):
+        assert out == mixed
 
 
 # ---------------------------------------------------------------------------------------------

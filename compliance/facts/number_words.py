@@ -106,12 +106,16 @@ MAX_PHRASES = 20_000
 # Values are kept as integers in millionths, so fractions and decimals are exact.
 _ONE = 10**6
 
-_SPACE = r"[ \t\u00a0\u202f]"
+# Every pattern below runs on a copy of the text with ASCII letters lower-cased, tabs, carriage
+# returns and no-break spaces turned into spaces, and Unicode hyphens and the en dash into "-":
+# each character keeps its offset, and the patterns stay small (they compile on first use).
+_NORMAL = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ\t\r\u00a0\u202f\u2010\u2011\u2013",
+    "abcdefghijklmnopqrstuvwxyz    ---",
+)
 # Between two words of one number: a few spaces with at most one line break, or one hyphen or
 # en dash ("twenty-three", "twenty–three"). An em dash or a blank line ends the number.
-_SEP = rf"(?:{_SPACE}{{1,4}}(?:\r?\n{_SPACE}{{0,4}})?|\r?\n{_SPACE}{{0,4}}|[-\u2010\u2011\u2013])"
-# Every pattern below runs on the text lower-cased in ASCII only, which keeps each offset.
-_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_SEP = r"(?: {1,4}(?:\n {0,4})?|\n {0,4}|-)"
 # Ends of a word. An underscore counts as a letter inside a word ("num_two") but not as
 # Markdown emphasis around one ("_twelve trillion_").
 _END = r"(?![^\W_]|_[^\W_])"
@@ -131,7 +135,7 @@ _ONE_CONTEXT = (
     r"|gpus?|tpus?|npus?|chips?|accelerators?|nodes?|machines?|servers?|experts?|layers?|heads?)(?![a-z])"
     r"|[a-z]{1,6}\d"
     rf"|(?:(?:or|to){_SEP})?(?:{_OTHER_SMALL})(?!\w)"
-    rf")|(?:{_SEP}(?:or|to){_SEP}|[-\u2013])\d"
+    rf")|(?:{_SEP}(?:or|to){_SEP}|-)\d"
 )
 # Words that may continue a number, or make it part of a fraction.
 _CONTINUATION = (
@@ -474,7 +478,7 @@ def spell_to_digits(text: str) -> str:
     result is never longer than ``text``. Past :data:`MAX_PHRASES` numbers of more than one word
     in one text, the rest of such numbers are left as written.
     """
-    rd = _Reader(text.translate(_LOWER))
+    rd = _Reader(text.translate(_NORMAL))
     out: list[str] = []
     pos = 0
     budget = MAX_PHRASES

@@ -61,6 +61,9 @@ from compliance.facts.number_words import spell_to_digits
         ("twenty-three-day run", "23-day run"),
         ("a sixteen-expert layer", "a 16-expert layer"),
         ("twenty\nthree days", "23 days"),
+        ("twenty\r\nthree days", "23 days"),
+        ("twelve\u00a0trillion\ttokens", "12\u00a0trillion\ttokens"),
+        ("twenty\tthree", "23"),
         # Markdown emphasis
         ("**Twelve trillion** tokens", "**12 trillion** tokens"),
         ("_twelve trillion_ tokens", "_12 trillion_ tokens"),

@@ -30,11 +30,20 @@ The rules, each chosen so the digit patterns downstream read the same figure the
   wherever it stands as a whole word: "sixteen experts" -> "16 experts".
 - Words are matched whole and in any case ("Twelve", "TWELVE"); the parts of one number may be
   joined by spaces, a single line break, a hyphen or an en dash ("twenty-three", "twenty–three",
-  "one-and-a-half"). "zero", ordinals ("first", "third"), plurals ("hundreds", "dozens") and
-  vague quantities ("a few", "several") are left alone.
+  "one-and-a-half"). A word inside another word, an identifier, a path or an address
+  ("someone", "num_two", "org/seven-models") is not a number; Markdown emphasis around one is
+  ("**twelve trillion**", "_twelve trillion_").
+- Left alone: "zero", ordinals ("first", "third"), plurals ("hundreds", "dozens"), vague
+  quantities ("a few", "several hundred"), and a number that is part of a fraction it does not
+  lead to a scale word with ("two thirds", "three quarters of the data").
+- British "and" is read inside a number ("one hundred and five", "two thousand and forty-eight"),
+  never between two numbers ("between one million and two million" stays two numbers).
 
 The scan is one bounded regular expression over the text plus a constant amount of work per
 number word, so the time is linear in the input and the output is never longer than the input.
+A text with more than :data:`MAX_PHRASES` numbers of several words has the rest of them left as
+written (single number words are still rewritten), which bounds a hostile card of megabytes of
+"a million and a half ..." to well under a second.
 """
 
 from __future__ import annotations

@@ -178,17 +178,23 @@ _BEFORE = (
 _BEFORE_REACH = 3 + 1 + _MAX_DECIMALS + 3 * 11 + len("and an")
 
 
+# "two thirds of" / "3 quarters of" before an article: "a million" there is not one million.
+_FRACTION_OF = rf"(?<![^\W_])(?:halves|half|quarters?|thirds?|fifths?){_SEP}of{_SEP}\Z"
+_FRACTION_OF_REACH = len("quarters") + 2 * 10 + 2
+
+
 class _Patterns(NamedTuple):
     start: re.Pattern[str]
     before: re.Pattern[str]
     next: re.Pattern[str]
+    fraction_of: re.Pattern[str]
 
 
 @functools.cache
 def _patterns() -> _Patterns:
     """The patterns, compiled on first use: compiling them takes a few milliseconds, which a run
     that reads no card prose should not pay at import."""
-    return _Patterns(re.compile(_START), re.compile(_BEFORE), re.compile(_NEXT))
+    return _Patterns(re.compile(_START), re.compile(_BEFORE), re.compile(_NEXT), re.compile(_FRACTION_OF))
 
 
 class _Word(NamedTuple):
@@ -374,7 +380,10 @@ def _first(rd: _Reader, m: re.Match[str]) -> _Word | None:
     if before is None:
         return alone
     if before.group("lone"):
-        return alone if three_quarters else _Word(before.group("lone"), before.start(), before.end("lone"))
+        start = before.start()
+        if three_quarters or _patterns().fraction_of.search(rd.low, max(0, start - _FRACTION_OF_REACH), start):
+            return alone
+        return _Word(before.group("lone"), start, before.end("lone"))
     digits = _Word(before.group("digits"), before.start(), before.end("digits"))
     # A numeral counts before "hundred" or "dozen" ("4 hundred") and in "2 and a half",
     # "2 and three quarters"; "12 million" stays as written.

@@ -150,6 +150,8 @@ def test_number_words_become_digits(text: str, expected: str) -> None:
         "millions of tokens, billions of parameters",
         "zero-shot and few-shot",
         "two thirds of the data",
+        "two thirds of a million",
+        "3 quarters of a million",
         "three quarters of the tokens",
         "a quarter of the data",
         "half of the tokens",

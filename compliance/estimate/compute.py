@@ -329,13 +329,15 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
             "cumulative compute and the base's share as the difference",
         )
     elif estimate is not None:
-        total = _unknown_cumulative(of, [estimate], ceiling, facts)
-        total.alternatives.append(estimate)
-        total.note = (
+        total = _unknown_cumulative(
+            [estimate],
+            ceiling,
+            facts,
             f"{of}: the base model's compute is unknown, so the cumulative compute is unknown; the card's "
             f"estimate ({_fmt(estimate.value)} FLOP, {estimate.method}) is kept as a floor: whether it measures "
-            "the modification or the whole lineage, the total is not below it"
+            "the modification or the whole lineage, the total is not below it",
         )
+        total.alternatives.append(estimate)
         # For the same reason the modification is not above the estimate.
         parts = [
             Fact(
@@ -346,18 +348,23 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
             )
         ]  # fmt: skip
     else:
-        total = _unknown_cumulative(of, parts, ceiling, facts)
+        total = _unknown_cumulative(
+            parts,
+            ceiling,
+            facts,
+            f"{of}: "
+            + (
+                "the base model's compute is unknown, so the cumulative compute is unknown"
+                if base is None
+                else "the modification's compute is unknown; the base model's compute is a floor of the cumulative"
+            ),
+        )
         if own is not None:
             total.evidence.extend(own.evidence)
-        total.note = f"{of}: " + (
-            "the base model's compute is unknown, so the cumulative compute is unknown"
-            if base is None
-            else "the modification's compute is unknown; the base model's compute is a floor of the cumulative"
-        )
     return [total, *parts]
 
 
-def _unknown_cumulative(of: str, floors: list[Fact], ceiling: float | None, facts: FactSet) -> Fact:
+def _unknown_cumulative(floors: list[Fact], ceiling: float | None, facts: FactSet, note: str) -> Fact:
     """A cumulative compute whose value is unknown: bounded below by the parts known, above by the size."""
     known = [p for p in floors if p.low is not None or p.value is not None]
     low = sum(_lo(p) for p in known) if known else None
@@ -374,7 +381,7 @@ def _unknown_cumulative(of: str, floors: list[Fact], ceiling: float | None, fact
         confidence=Confidence.SPECULATIVE if ceiling is not None or known else Confidence.UNKNOWN,
         method="lineage",
         evidence=[e for p in floors for e in p.evidence],
-        note=of,
+        note=note,
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from compliance.estimate.compute import PeakLookup
 from compliance.facts.model import Fact
 from compliance.hub.client import HubClient
-from compliance.hub.lineage import HubSession, Walker, default_session
+from compliance.hub.lineage import HubSession, Walker
 from compliance.inspection import Inspection, ModelRef
 from compliance.settings import Settings
 from compliance.targets import Target
@@ -53,15 +53,8 @@ def inspect_hub(
     if target.model_id is None:
         raise ValueError("inspect_hub needs a hub model ID, not a local path")
     hub = client or HubClient(settings, cache_dir=cache_dir, cache_writes=cache_writes)
-    walker = Walker(
-        hub,
-        hub.new_budget(),
-        session or default_session(),
-        depth_limit=settings.lineage_depth,
-        peak_lookup=peak_lookup,
-        use_exact=use_exact,
-        thorough=thorough,
-        references=references,
+    walker = Walker.start(
+        hub, settings, session, peak_lookup=peak_lookup, use_exact=use_exact, thorough=thorough, references=references
     )
     node = walker.inspect(target.model_id, target.revision, declared=list(declared))
     assert node.info is not None and node.facts is not None

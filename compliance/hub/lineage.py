@@ -29,7 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance.errors import ComplianceError, UsageError
 from compliance.estimate.compute import PeakLookup
@@ -50,6 +50,9 @@ from compliance.hub.gather import Gathered, Gatherer, packed_weights
 from compliance.hub.info import MAX_BASES, HubInfo
 from compliance.inspection import Artefacts
 from compliance.targets import validate_model_id
+
+if TYPE_CHECKING:
+    from compliance.settings import Settings
 
 RELATIONS = ("finetune", "adapter", "merge", "quantized")
 # Relations where the architecture is expected to differ from the base's.
@@ -327,6 +330,20 @@ class Walker:
         self.thorough = thorough
         self.references = [validate_model_id(r) for r in references]
         self.described: list[str] = []  # "model@sha (hub description)" for every model_info read
+
+    @classmethod
+    def start(
+        cls,
+        client: HubClient,
+        settings: Settings,
+        session: HubSession | None = None,
+        **options: Any,
+    ) -> Walker:
+        """A walker with a fresh budget of ``client``, the settings' lineage depth and ``session`` (default:
+        the process's); ``options`` are the keyword arguments of the constructor."""
+        return cls(
+            client, client.new_budget(), session or default_session(), depth_limit=settings.lineage_depth, **options
+        )
 
     # -- one node ---------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ from compliance.hub.lineage import (
     Walker,
     artefacts_fingerprint,
     choose_base_compute,
-    default_session,
     missing_entry,
     named_bases,
 )
@@ -73,13 +72,7 @@ def look_up_bases(
         found.warnings.append(f"{model_id}: {note}")
         found.warnings.append(_unknown_warning(model_id, bases, offline=settings.hub_offline))
         return found
-    walker = Walker(
-        hub,
-        hub.new_budget(),
-        session or default_session(),
-        depth_limit=settings.lineage_depth,
-        peak_lookup=peak_lookup,
-    )
+    walker = Walker.start(hub, settings, session, peak_lookup=peak_lookup)
     node = Node(model_id, None, None, None, relation=relation, bases=bases, fp=artefacts_fingerprint(art))
     parents = walker.follow(node)
     found.lineage = node.lineage

@@ -15,7 +15,6 @@ from compliance.facts.card.quantities import (
     HW_COUNT,
     HW_RE,
     MULT,
-    NUMBER_WORDS,
     QTY,
     canonical_hw,
     duration_quantity,
@@ -134,15 +133,10 @@ def _scan_tokens(match: re.Match[str], scan: _Scan, found: Found) -> bool:
         keyed = True
     if tok is not None and re.search(r"(?i:param|activ)", tok.group(0)):
         return False  # "5.1B active per token" is a size, not a token count
-    stacked = re.match(r"\s?(?i:(trillion|billion|million|thousand))\b", after)
     before = text[max(0, match.start() - 45) : match.start()]
     if mult in ("b", "m", "billion", "million") and names_a_model(before):
         return True  # "Llama 3.1 8B and 70B were used ...": a model's size, never a token count
     q = quantity(match, text)
-    if stacked:
-        # "7 trillion trillion tokens": read as written, so that plausibility rejects it loudly.
-        scale = MULT[stacked.group(1).lower()]
-        q.value, q.low, q.high = q.value * scale, q.low * scale, q.high * scale
     explicit = tok is not None or keyed
     if not (scan.train_context or scan.data_heading or (explicit and q.value >= PROSE_ONLY_MIN_TOKENS)):
         return True
@@ -168,8 +162,7 @@ def _scan_tokens(match: re.Match[str], scan: _Scan, found: Found) -> bool:
         cand.stage = "later"
     epochs = EPOCHS_AFTER.search(after)
     if epochs:
-        n_text = epochs.group("n").lower()
-        n = int(n_text) if n_text.isdigit() else NUMBER_WORDS.get(n_text, 1)
+        n = int(epochs.group("n"))
         if n > 1:
             cand.value, cand.low, cand.high = cand.value * n, cand.low * n, cand.high * n
             cand.note = f"{fmt(q.value)} tokens x {n} epochs"

@@ -11,6 +11,7 @@ from compliance.facts.card.blocks import clean, trim
 from compliance.facts.card.quantities import Quantity, first_duration
 from compliance.facts.licenses import classify_license
 from compliance.facts.model import Confidence, Evidence, Fact
+from compliance.facts.number_words import spell_to_digits
 from compliance.yamlsafe import load_yaml
 
 
@@ -333,7 +334,7 @@ def _co2_facts(co2: dict[str, Any], fm_lines: list[str], parent_line: int | None
         if isinstance(raw, int | float) and math.isfinite(raw) and raw > 0:
             hours = Quantity(float(raw), float(raw), float(raw), "")
         elif isinstance(raw, str):
-            hours = first_duration(clean(raw))
+            hours = first_duration(spell_to_digits(clean(raw)))
         if hours is not None:
             line = _nested_key_line(fm_lines, parent_line, key)
             facts.append(

@@ -7,13 +7,15 @@ them is not thereby right), and a figure outside them never passes as likely.
 
 from __future__ import annotations
 
+from compliance.facts.card.limits import MIN_TRAINING_TOKENS
 from compliance.facts.card.quantities import fmt
 from compliance.facts.model import Confidence, Fact
 
 # Pretraining sets run from about a billion tokens (small research models) to a few tens of trillions
 # (the largest disclosed runs are 3-4e13); 1e15 leaves a wide margin.
-MIN_PLAUSIBLE_TOKENS = 1e9
-MAX_PLAUSIBLE_TOKENS = 1e15
+# (Not the estimator's 1e14 ceiling for a model with no stated tokens: that one bounds an unknown, this one
+# refuses a statement.) The floor is the parser's own MIN_TRAINING_TOKENS.
+MAX_STATED_TOKENS = 1e15
 # Tokens per parameter seen in practice: about 1.7 (GPT-3) to 6e4 (sub-billion models trained on tens of
 # trillions). Outside this band the token figure or the size is likely about something else.
 MIN_TOKENS_PER_PARAMETER = 0.2
@@ -45,7 +47,7 @@ def vet(facts: list[Fact], parameters_hint: float | None, warnings: list[str]) -
 
 
 _LIMITS = {
-    "training_tokens": MAX_PLAUSIBLE_TOKENS,
+    "training_tokens": MAX_STATED_TOKENS,
     "training_gpu_hours": MAX_PLAUSIBLE_GPU_HOURS,
     "parameters": MAX_PLAUSIBLE_PARAMETERS,
     "active_parameters": MAX_PLAUSIBLE_PARAMETERS,
@@ -62,8 +64,8 @@ def _impossible(fact: Fact) -> str | None:
     limit = _LIMITS.get(fact.name)
     if limit is not None and value > limit:
         return f"beyond any training run (more than {fmt(limit)})"
-    if fact.name == "training_tokens" and fact.value is not None and value < MIN_PLAUSIBLE_TOKENS:
-        return f"too small for a pretraining set (fewer than {fmt(MIN_PLAUSIBLE_TOKENS)})"
+    if fact.name == "training_tokens" and fact.value is not None and value < MIN_TRAINING_TOKENS:
+        return f"too small for a pretraining set (fewer than {fmt(MIN_TRAINING_TOKENS)})"
     return None
 
 

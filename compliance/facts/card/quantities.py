@@ -62,22 +62,9 @@ _ABOUT = re.compile(
 
 _NEARLY = re.compile(r"(?i:nearly|almost|close to|just under|up to|under)\s*$")
 
-NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
+# Text is spelled into digits before it is scanned (number_words.spell_to_digits), which leaves a lone
+# article or "one" before a unit as it was: "a month", "one week".
+ONE_WORDS = ("a", "an", "one")
 
 
 def parse_number(text: str) -> float:
@@ -103,11 +90,18 @@ def interval(value: float, rel_exact: float, before: str, plus: bool) -> Quantit
     return Quantity(value, value * (1 - rel_exact), value * (1 + rel_exact), "")
 
 
+_STACKED = re.compile(r"\s?(?i:(trillion|billion|million|thousand))\b")
+
+
 def quantity(match: re.Match[str], text: str, *, kind: str = "count") -> Quantity:
     """Value and interval of a :data:`QTY` match, reading the quantifier before it."""
     num = match.group("num")
     mult_text = (match.group("mult") or "").lower()
     mult = MULT.get(mult_text, 1.0)
+    stacked = _STACKED.match(text, match.end()) if mult_text else None
+    if stacked:
+        # "7 trillion trillion tokens": read as written, so that plausibility rejects it loudly.
+        mult *= MULT[stacked.group(1).lower()]
     value = parse_number(num) * mult
     rel = 0.5 * _ulp(num) / parse_number(num) if parse_number(num) else 0.0
     if kind == "params":
@@ -147,8 +141,8 @@ HOURS_AFTER = re.compile(
 )
 
 DURATION = re.compile(
-    r"(?<![A-Za-z0-9.,])(?P<num>\d+(?:\.\d+)?|(?i:a|an|one|two|three|four|five|six|seven|eight|nine|ten"
-    r"|eleven|twelve))[\s-](?P<unit>(?i:hours?|days?|weeks?|months?|years?))(?![A-Za-z])"
+    r"(?<![A-Za-z0-9.,])(?P<num>\d+(?:\.\d+)?|(?i:an?|one))[\s-](?P<unit>(?i:hours?|days?|weeks?|months?|years?))"
+    r"(?![A-Za-z])"
 )
 
 
@@ -181,9 +175,8 @@ def duration_quantity(match: re.Match[str], text: str) -> Quantity | None:
     num = match.group("num").lower()
     unit = match.group("unit").lower().rstrip("s")
     per = HOURS_PER_UNIT[unit]
-    if num in NUMBER_WORDS:
-        n = float(NUMBER_WORDS[num])
-        rel = min(0.5 / n, PARAM_REL_CAP)
+    if num in ONE_WORDS:
+        n, rel = 1.0, PARAM_REL_CAP
     else:
         n = parse_number(num)
         rel = min(0.5 * _ulp(num) / n, PARAM_REL_CAP) if n else 0.0

@@ -56,7 +56,8 @@ SIZE_LIST_BEFORE = re.compile(r"\d(?:\.\d+)?\s?[BM](?:,\s?|\s(?:and|or|&)\s|\s?/
 
 CORPUS_AFTER = re.compile(r"[\s-]{0,2}(?:[A-Za-z][\w-]{0,24}\s){0,2}?(?i:corpus|corpora)\b")
 
-EPOCHS_AFTER = re.compile(r"(?i:for\s(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)\s(?:full\s)?epochs)")
+# Scanned text has its number words spelled as digits already ("for two epochs" reads "for 2 epochs").
+EPOCHS_AFTER = re.compile(r"(?i:for\s(?P<n>\d{1,3})\s(?:full\s)?epochs)")
 
 TOTAL_WORDS = re.compile(r"(?i:\btotal\b|cumulative|aggregate|\ball\b)")
 

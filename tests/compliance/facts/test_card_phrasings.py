@@ -16,53 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance.facts.card import parse_card
+from tests.compliance.facts.spelling import ONES, words
 
 # About a second per test against a parser that reads them all; each run draws new phrasings.
 EXAMPLES = 150
 MODEL_NAME = "acme/Heron-Base"
-
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-
-
-def words(n: int, *, with_and: bool = False) -> str:
-    """English words for 0 <= n < 1,000,000 ("two hundred and fifty" when ``with_and``)."""
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        tens, rest = divmod(n, 10)
-        return _TENS[tens] + (f"-{_ONES[rest]}" if rest else "")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        head = f"{_ONES[hundreds]} hundred"
-        return head if not rest else f"{head} {'and ' if with_and else ''}{words(rest)}"
-    thousands, rest = divmod(n, 1000)
-    head = f"{words(thousands, with_and=with_and)} thousand"
-    if not rest:
-        return head
-    joiner = " and " if with_and and rest < 100 else " "
-    return f"{head}{joiner}{words(rest, with_and=with_and)}"
 
 
 def decimal(x: float) -> str:
@@ -82,7 +40,7 @@ def tenths_in_words(tenths: int, scale: str) -> str:
     if frac == 5:
         return f"{words(whole)} and a half {scale}" if whole else f"half a {scale}"
     if whole < 10:
-        return f"{words(whole)} point {_ONES[frac]} {scale}"
+        return f"{words(whole)} point {ONES[frac]} {scale}"
     return f"{decimal(tenths / 10)} {scale}"
 
 

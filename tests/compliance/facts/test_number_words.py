@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from compliance.facts import number_words
 from compliance.facts.number_words import spell_to_digits
+from tests.compliance.facts.spelling import ONES, TENS, words
 
 # ---------------------------------------------------------------------------------------------
 # Stated behaviour, one case each
@@ -192,29 +193,6 @@ def test_past_the_phrase_budget_only_single_words_are_rewritten(monkeypatch: pyt
 # ---------------------------------------------------------------------------------------------
 # Generated phrasings
 
-_ONES = [
-    "",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _UNITS = ["tokens", "GPU hours", "days", "GPUs", "parameters"]
 _KEPT_SCALES = {"million": 10**6, "billion": 10**9, "trillion": 10**12}
 
@@ -225,16 +203,16 @@ def _spelled(draw: st.DrawFn, n: int) -> str:
     hundreds, rest = divmod(n, 100)
     words: list[str] = []
     if hundreds:
-        words += [_ONES[hundreds], "hundred"]
+        words += [ONES[hundreds], "hundred"]
         if rest and draw(st.booleans()):
             words.append("and")
     if rest >= 20 and rest % 10:
         joiner = draw(st.sampled_from(["-", " ", "–"]))
-        words.append(_TENS[rest // 10] + joiner + _ONES[rest % 10])
+        words.append(TENS[rest // 10] + joiner + ONES[rest % 10])
     elif rest >= 20:
-        words.append(_TENS[rest // 10])
+        words.append(TENS[rest // 10])
     elif rest:
-        words.append(_ONES[rest])
+        words.append(ONES[rest])
     between = draw(st.sampled_from([" ", "-"]))
     return _cased(draw, between.join(words))
 
@@ -307,12 +285,6 @@ def test_spelled_fraction_comes_back(
     assert _value(m.group(1)) == expected
 
 
-def _below_hundred(n: int) -> str:
-    if n >= 20 and n % 10:
-        return f"{_TENS[n // 10]}-{_ONES[n % 10]}"
-    return _TENS[n // 10] if n >= 20 else _ONES[n]
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     n=st.integers(min_value=1, max_value=99),
@@ -320,8 +292,8 @@ def _below_hundred(n: int) -> str:
     scale=st.sampled_from(sorted(_KEPT_SCALES)),
 )
 def test_point_decimals_come_back(n: int, decimals: list[int], scale: str) -> None:
-    digit_words = ["zero", *_ONES[1:10]]
-    text = f"{_below_hundred(n)} point {' '.join(digit_words[d] for d in decimals)} {scale} tokens"
+    digit_words = ONES[:10]
+    text = f"{words(n)} point {' '.join(digit_words[d] for d in decimals)} {scale} tokens"
     m = re.fullmatch(rf"(\d+(?:\.\d+)?) {scale} tokens", spell_to_digits(text))
     assert m is not None, text
     assert _value(m.group(1)) == float(f"{n}." + "".join(map(str, decimals)))

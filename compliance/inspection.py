@@ -97,7 +97,16 @@ class Artefacts(Record):
 class BaseLineage(Record):
     """What looking up the bases a local or uploaded model names gave (see ``compliance.hub.local``)."""
 
-    __slots__ = ("base_compute", "inherited", "first", "lineage", "warnings", "files_read", "bytes_read")
+    __slots__ = (
+        "base_compute",
+        "inherited",
+        "first",
+        "lineage",
+        "warnings",
+        "unknown_compute",
+        "files_read",
+        "bytes_read",
+    )
 
     def __init__(
         self,
@@ -108,12 +117,16 @@ class BaseLineage(Record):
         warnings: list[str] | None = None,
         files_read: list[str] | None = None,
         bytes_read: int = 0,
+        unknown_compute: str | None = None,
     ) -> None:
         self.base_compute = base_compute  # the compute to inherit, None when no base's is known
         self.inherited: list[Fact] = [] if inherited is None else inherited  # the model's own facts override them
         self.first: list[Fact] = [] if first is None else first  # applied like declarations, before the user's
         self.lineage: list[dict[str, Any]] = [] if lineage is None else lineage
         self.warnings: list[str] = [] if warnings is None else warnings
+        # Why the cumulative compute would be unknown: reported only when the model's own facts do not
+        # settle it either (a card that states the inherited pretraining run does).
+        self.unknown_compute = unknown_compute
         self.files_read: list[str] = [] if files_read is None else files_read
         self.bytes_read = bytes_read
 
@@ -501,7 +514,7 @@ def inspect_artefacts(
             found = base_lookup(ref.id, art, declared)
             art.extra_facts[:0] = found.inherited
         else:
-            found.warnings.append(
+            found.unknown_compute = (
                 f"{ref.id}: the base model {bases} was not looked up (no hub to ask), so the cumulative "
                 "training compute is unknown"
             )
@@ -512,6 +525,8 @@ def inspect_artefacts(
         base_compute=found.base_compute,
         use_exact=use_exact,
     )
+    if found.unknown_compute is not None and facts.value("training_compute_flop") is None:
+        found.warnings.append(found.unknown_compute)
     return Inspection(
         ref,
         facts,

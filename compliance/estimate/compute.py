@@ -127,9 +127,12 @@ def _declared_moe(facts: FactSet) -> bool:
     )
 
 
-def _operation_counting(facts: FactSet) -> Fact | None:
+def _operation_counting(
+    facts: FactSet, tokens_name: str = "training_tokens", name: str = "training_compute_flop"
+) -> Fact | None:
+    """6·N·D over the tokens of ``tokens_name`` (the pretraining run, or the stages after it)."""
     params = _parameters_used(facts)
-    tokens = facts.get("training_tokens")
+    tokens = facts.get(tokens_name)
     if params is None or tokens is None or not tokens.known:
         return None
     n, d = float(params.value), float(tokens.value)
@@ -138,7 +141,7 @@ def _operation_counting(facts: FactSet) -> Fact | None:
     lo_f, hi_f = OPERATION_COUNT_SPREAD
     kind = "active parameters" if params.name == "active_parameters" else "parameters"
     return Fact(
-        name="training_compute_flop",
+        name=name,
         value=FLOP_PER_PARAM_TOKEN * n * d,
         low=FLOP_PER_PARAM_TOKEN * n_lo * d_lo * lo_f,
         high=FLOP_PER_PARAM_TOKEN * n_hi * d_hi * hi_f,
@@ -291,6 +294,33 @@ def _lineage(facts: FactSet, relation: str, own: Fact | None, base_compute: Fact
         )
     estimate = own if own is not None and own.method != "parameter-bound" else None
     ceiling = own.high if own is not None and own.method == "parameter-bound" else None
+    if modification is None:
+        stages = _operation_counting(facts, "finetune_tokens", "finetune_compute_flop")
+        if stages is not None:
+            # The card states the tokens of the stages after pretraining (continued pretraining,
+            # fine-tuning): those are the modification.
+            modification = stages
+            modification.note = "the card's stages after pretraining (finetune_tokens)"
+            if (
+                estimate is not None
+                and estimate.method == "hardware"
+                and base is not None
+                and base.low is not None
+                and estimate.high is not None
+                and estimate.high < base.low
+            ):
+                # The card's accelerator-hours fall below the base's compute: they measure the same
+                # stages, a second reading that widens the interval where the two disagree.
+                modification = _reconcile(modification, _as_part(estimate, "finetune_compute_flop") or estimate)
+                estimate = None
+            if base is None and estimate is not None and estimate.method == "operation-counting":
+                # The card's training tokens leave those stages out, so its own estimate is the
+                # pretraining run the model inherits.
+                base = Fact(
+                    "base_model_compute_flop", estimate.value, estimate.low, estimate.high, estimate.confidence,
+                    "lineage", list(estimate.evidence),
+                    note="the card's pretraining tokens: the run the model inherits",
+                )  # fmt: skip
     if (
         modification is None
         and base is not None

@@ -54,6 +54,12 @@ _SPECS = [
     FactSpec("training_compute_flop", Kind.NUMBER, "FLOP", "Cumulative training compute."),
     FactSpec("base_model_compute_flop", Kind.NUMBER, "FLOP", "Training compute of the base model."),
     FactSpec("finetune_compute_flop", Kind.NUMBER, "FLOP", "Compute of the modification alone."),
+    FactSpec(
+        "finetune_tokens",
+        Kind.NUMBER,
+        "tokens",
+        "Tokens of stages after pretraining (fine-tuning, continued pretraining).",
+    ),
     FactSpec("training_hardware", Kind.STRING, "", "Accelerator the model was trained on."),
     FactSpec("training_hardware_count", Kind.NUMBER, "chips", "Number of accelerators used in training."),
     FactSpec("training_gpu_hours", Kind.NUMBER, "chip-hours", "Accelerator-hours of training."),

@@ -70,7 +70,7 @@ def look_up_bases(
         note = f"base model not inspected: {describe(exc)}"
         found.lineage = [missing_entry(b, depth=1, relation=relation, note=note) for b in bases]
         found.warnings.append(f"{model_id}: {note}")
-        found.warnings.append(_unknown_warning(model_id, bases, offline=settings.hub_offline))
+        found.unknown_compute = _unknown_warning(model_id, bases, offline=settings.hub_offline)
         return found
     walker = Walker.start(hub, settings, session, peak_lookup=peak_lookup)
     node = Node(model_id, None, None, None, relation=relation, bases=bases, fp=artefacts_fingerprint(art))
@@ -92,7 +92,7 @@ def look_up_bases(
         if summed is not None:
             found.first.append(summed)
     if found.base_compute is None:
-        found.warnings.append(_unknown_warning(model_id, bases, offline=hub.offline, read=bool(parents)))
+        found.unknown_compute = _unknown_warning(model_id, bases, offline=hub.offline, read=bool(parents))
     return found
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from compliance.errors import InputError, ModelFileError
 from compliance.facts.card.blocks import split_blocks
 from compliance.facts.card.candidates import Found, scan_sentence, scan_table
-from compliance.facts.card.choose import Context, choose, hardware_fact
+from compliance.facts.card.choose import Context, choose, hardware_fact, later_stage_tokens
 from compliance.facts.card.frontmatter import front_matter, metadata_facts, output_modalities_for
 from compliance.facts.card.limits import MAX_ALTERNATIVES, MAX_CARD_BYTES
 from compliance.facts.card.model_name import sizes_from_name
@@ -177,6 +177,9 @@ def _prose_facts(
                 x for x in ("stated in the card's prose: a low-priority source, rounded", fact.note) if x
             )
         facts.append(fact)
+    later = later_stage_tokens(found.tokens, context, source)
+    if later is not None:
+        facts.append(later)
     hardware = hardware_fact(facts, found.counts, found.hours, found.hardware, source)
     if hardware is not None:
         facts.append(hardware)

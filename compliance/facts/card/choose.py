@@ -315,3 +315,29 @@ def _family_bound(name: str, family: list[Candidate], source: str, what: str, wa
         evidence=[Evidence("card-text", source, c.detail, c.line) for c in family[:3]],
         note=f"stated for the whole model family ({fmt(bound.value)}): an upper bound for this model, not its value",
     )
+
+
+def later_stage_tokens(candidates: list[Candidate], context: Context, source: str) -> Fact | None:
+    """``finetune_tokens``: the tokens of the stages after pretraining (fine-tuning, continued pretraining,
+    annealing) that the card states, summed over distinct figures; None when it states none.
+
+    A figure stated twice counts once; one about another model size of a family is left out.
+    """
+    later = [c for c in candidates if c.stage == "later" and _score(c, context) >= 0]
+    distinct: list[Candidate] = []
+    for cand in later:
+        if not any(abs(cand.value - d.value) <= 0.01 * max(cand.value, d.value) for d in distinct):
+            distinct.append(cand)
+    if not distinct:
+        return None
+    shown = " + ".join(fmt(c.value) for c in distinct)
+    return Fact(
+        "finetune_tokens",
+        sum(c.value for c in distinct),
+        sum(c.low for c in distinct),
+        sum(c.high for c in distinct),
+        confidence=Confidence.LIKELY if len(distinct) == 1 else Confidence.SPECULATIVE,
+        method="card",
+        evidence=[Evidence("card-text", source, c.detail, c.line) for c in distinct[:5]],
+        note=None if len(distinct) == 1 else f"the stages after pretraining, summed: {shown}",
+    )

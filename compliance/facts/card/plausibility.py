@@ -48,6 +48,7 @@ def vet(facts: list[Fact], parameters_hint: float | None, warnings: list[str]) -
 
 _LIMITS = {
     "training_tokens": MAX_STATED_TOKENS,
+    "finetune_tokens": MAX_STATED_TOKENS,
     "training_gpu_hours": MAX_PLAUSIBLE_GPU_HOURS,
     "parameters": MAX_PLAUSIBLE_PARAMETERS,
     "active_parameters": MAX_PLAUSIBLE_PARAMETERS,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 TRAIN_WORDS = re.compile(
-    r"(?i:train|pre-?train|fine[- ]?tun|corpus|corpora|dataset|\bdata\b|\bsaw\b|\bseen\b|learned)|训练|语料|数据"
+    r"(?i:train|pre-?train|fine[- ]?tun|\btuning\b|corpus|corpora|dataset|\bdata\b|\bsaw\b|\bseen\b|learned)"
+    r"|训练|语料|数据"
 )
 
 LATER_STAGE = re.compile(

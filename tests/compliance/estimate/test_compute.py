@@ -318,3 +318,46 @@ def test_a_derived_model_never_reports_a_cumulative_below_what_it_knows(
         if total.method == "lineage":  # a sum: both parts are reported
             assert result["base_model_compute_flop"].value == pytest.approx(base)
             assert total.value == pytest.approx(base + result["finetune_compute_flop"].value)
+
+
+# --- stages after pretraining stated in the card (finetune_tokens) ---------------------------
+
+
+def test_continued_pretraining_tokens_are_the_modification_and_the_card_tokens_the_base() -> None:
+    # "The base was pretrained on 2T tokens; we kept pre-training it on 250B more": nothing read from a hub.
+    facts = _facts(
+        _fact("parameters", 7e9),
+        _fact("base_model", "org/base-7b"),
+        _fact("training_tokens", 2e12, Confidence.LIKELY),
+        _fact("finetune_tokens", 2.5e11, Confidence.LIKELY),
+    )
+    result = {f.name: f for f in estimate_compute(facts)}
+    assert result["finetune_compute_flop"].value == pytest.approx(6 * 7e9 * 2.5e11)
+    assert result["base_model_compute_flop"].value == pytest.approx(6 * 7e9 * 2e12)
+    total = result["training_compute_flop"]
+    assert total.value == pytest.approx(6 * 7e9 * 2.25e12)
+    assert "plus the modification" in (total.note or "")
+
+
+def test_continued_pretraining_tokens_add_to_a_resolved_base() -> None:
+    base = _fact("training_compute_flop", 1e24, low=8e23, high=1.3e24)
+    facts = _facts(_fact("parameters", 8e9), _fact("base_model", "org/base"), _fact("finetune_tokens", 5e11))
+    result = {f.name: f for f in estimate_compute(facts, base_compute=base)}
+    assert result["finetune_compute_flop"].value == pytest.approx(6 * 8e9 * 5e11)
+    assert result["training_compute_flop"].value == pytest.approx(1e24 + 6 * 8e9 * 5e11)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    params=st.floats(min_value=1e8, max_value=1e12),
+    pretrain=st.floats(min_value=1e10, max_value=4e13),
+    later=st.floats(min_value=1e9, max_value=2e12),
+)
+def test_stages_after_pretraining_never_lower_the_total(params: float, pretrain: float, later: float) -> None:
+    plain = _facts(_fact("parameters", params), _fact("base_model", "b"), _fact("training_tokens", pretrain))
+    staged = _facts(*plain, _fact("finetune_tokens", later))
+    without = {f.name: f for f in estimate_compute(plain)}["training_compute_flop"]
+    with_stages = {f.name: f for f in estimate_compute(staged)}["training_compute_flop"]
+    assert with_stages.value is not None
+    assert with_stages.low is not None and without.low is not None
+    assert with_stages.low >= without.low

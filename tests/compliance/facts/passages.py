@@ -53,6 +53,7 @@ PASSAGE_DIR = Path(__file__).with_name("card_passages")
 NUMERIC_FACTS = frozenset(
     {
         "training_tokens",
+        "finetune_tokens",
         "training_gpu_hours",
         "training_duration_hours",
         "training_hardware_count",

@@ -614,3 +614,29 @@ def test_long_detail_is_trimmed() -> None:
     sentence = "The model was pretrained on 2T tokens " + "of carefully filtered text " * 40 + "."
     tokens = _fact(parse_card(_card(sentence + "\n")), "training_tokens")
     assert len(tokens.evidence[0].detail) <= 300
+
+
+@pytest.mark.parametrize(
+    ("body", "pretrain", "later"),
+    [
+        ("The base was pretrained on 2T tokens; we kept pre-training it on an additional 250B tokens.\n", 2e12, 2.5e11),
+        ("Starting from the base, we continued pretraining on 500 billion tokens of code.\n", None, 5e11),
+        (
+            "Pretraining used 11T tokens, followed by an annealing phase on 50B tokens. "
+            "Instruction tuning then used 2B tokens.\n",
+            11e12,
+            5.2e10,
+        ),
+    ],
+)
+def test_stages_after_pretraining_are_their_own_fact(body: str, pretrain: float | None, later: float) -> None:
+    info = parse_card(_card(body, "base_model: org/base\n"))
+    stages = _fact(info, "finetune_tokens")
+    assert stages.value == pytest.approx(later)
+    tokens = info.fact("training_tokens")
+    assert (tokens.value if tokens is not None else None) == (pytest.approx(pretrain) if pretrain else None)
+
+
+def test_a_later_stage_stated_twice_counts_once() -> None:
+    body = "We continued pretraining on 300B tokens. The continued pretraining run (300B tokens) took a week.\n"
+    assert _fact(parse_card(_card(body)), "finetune_tokens").value == pytest.approx(3e11)

@@ -86,14 +86,14 @@ def configure_environment(endpoint: str) -> None:
     unless telemetry is disabled. So, before that import: telemetry is disabled (unless the
     user chose otherwise), xet transfers are disabled (they talk to a separate storage host),
     and ``HF_ENDPOINT`` names the configured hub. Afterwards every call passes ``endpoint=``
-    explicitly anyway. Finally the request hook is installed on the library's HTTP session:
-    while one of our calls runs it counts requests and refuses any to another host.
+    explicitly anyway. The request hook that counts requests and refuses other hosts is installed
+    on the library's HTTP session by each call (``_scoped``), not here: building a client (an
+    offline check answered from the cache, say) then loads no HTTP stack.
     """
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
     if "huggingface_hub" not in sys.modules:
         os.environ["HF_ENDPOINT"] = endpoint.rstrip("/")
-    _install_request_hook()
 
 
 def _request_hook(request: Any) -> None:

@@ -75,7 +75,9 @@ def load_rulebook(paths: Sequence[Path] | None = None) -> Any:
 
 def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None) -> Report:
     """Evaluate the rule sets against an inspected model and decide the outcome."""
-    from compliance.rules.gate import decide, tally
+    from compliance.report.caveats import caveats
+    from compliance.report.findings import importance
+    from compliance.rules.gate import decide, deciding, tally
     from compliance.rules.waivers import apply_waivers, load_waivers
 
     facts = FactSet({f.name: f for f in inspection.facts})
@@ -100,6 +102,9 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
             waivers += load_waivers(options.waivers_path)
         report.notes.extend(apply_waivers(findings, inspection.model.id, waivers, options.today or options.as_of))
     outcome, exit_code = decide(findings, fail_on=options.fail_on, fail_on_uncertain=options.fail_on_uncertain)
+    # Every output lists findings most important first, so the JSON does too.
+    findings.sort(key=lambda f: importance(f.verdict.value, f.severity.value, f.rule_id))
+    decided_by = deciding(findings, fail_on=options.fail_on, outcome=outcome)
     report.findings = findings
     report.rulesets = [rs.to_dict() for rs in book.rulesets]
     report.as_of = options.as_of
@@ -109,6 +114,8 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
         counts=tally(findings),
         fail_on=options.fail_on,
         fail_on_uncertain=options.fail_on_uncertain,
+        deciding=[f.rule_id for f in decided_by],
+        caveats=caveats(report.warnings, facts, decided_by),
     )
     report.context = {
         "destination": facts.value("destination_country"),

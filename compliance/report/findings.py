@@ -32,6 +32,8 @@ _OPS = {
     "unknown": "is unknown",
 }
 _THRESHOLD_OPS = {"gt", "gte", "lt", "lte"}
+VERDICTS = ("triggered", "uncertain", "not_triggered", "not_applicable")
+_VERDICT_RANK = {name: i for i, name in enumerate(VERDICTS)}
 EXIT_MEANINGS: dict[int, str] = {
     ExitCode.PASS: "pass: nothing blocks the release",
     ExitCode.FAIL: "fail: a triggered finding at or above the fail-on severity",
@@ -51,6 +53,33 @@ def at_or_above(severity: Any, fail_on: Any) -> bool:
     if fail_on not in _RANK:
         return False
     return severity_rank(severity) >= _RANK[str(fail_on)]
+
+
+def importance(verdict: Any, severity: Any, rule_id: Any) -> tuple[int, int, str]:
+    """Sort key, most important first: verdict (triggered, uncertain, not triggered, not
+    applicable), then severity from critical down, then rule id."""
+    return (_VERDICT_RANK.get(str(verdict), len(VERDICTS)), -severity_rank(severity), str(rule_id))
+
+
+def ordered(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Finding dicts in :func:`importance` order (a stable sort: a report written in that order keeps it)."""
+    return sorted(findings, key=lambda f: importance(f.get("verdict"), f.get("severity"), f.get("rule_id")))
+
+
+def deciding_ids(report: dict[str, Any]) -> list[str]:
+    """The rule ids that decided the outcome: ``summary.deciding``, or, for a report written
+    before that field existed, the findings that block it."""
+    summary = report.get("summary") or {}
+    listed = summary.get("deciding")
+    if isinstance(listed, list):
+        return [str(r) for r in listed]
+    findings = ordered([f for f in report.get("findings") or [] if isinstance(f, dict)])
+    wanted = {"fail": "fail", "inconclusive": "inconclusive"}.get(str(summary.get("outcome")))
+    if wanted is None:
+        return []
+    # blocking() of an uncertain finding needs fail_on_uncertain; the outcome word does not.
+    relaxed = {**summary, "fail_on_uncertain": True}
+    return [str(f.get("rule_id")) for f in findings if blocking(f, relaxed) == wanted]
 
 
 def blocking(finding: dict[str, Any], summary: dict[str, Any], *, count_waived: bool = False) -> str | None:

@@ -11,6 +11,7 @@ import time
 
 from compliance import ESTIMATOR_VERSION, __version__
 from compliance.records import Record
+from compliance.report.caveats import caveats
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,9 +28,12 @@ class Summary(Record):
     """The outcome of a check and how it was reached.
 
     ``outcome`` is pass, fail, inconclusive, or not_checked (``compliance inspect``).
+    ``deciding`` lists the rule ids that decided it (the blocking findings, most important
+    first; empty for a pass) and ``caveats`` the ``{"kind", "message"}`` reasons to trust the
+    facts less (see :mod:`compliance.report.caveats`).
     """
 
-    __slots__ = ("outcome", "exit_code", "counts", "fail_on", "fail_on_uncertain")
+    __slots__ = ("outcome", "exit_code", "counts", "fail_on", "fail_on_uncertain", "deciding", "caveats")
 
     def __init__(
         self,
@@ -38,12 +42,16 @@ class Summary(Record):
         counts: dict[str, int] | None = None,
         fail_on: str | None = None,
         fail_on_uncertain: bool = True,
+        deciding: list[str] | None = None,
+        caveats: list[dict[str, str]] | None = None,
     ) -> None:
         self.outcome = outcome
         self.exit_code = exit_code
         self.counts: dict[str, int] = {} if counts is None else counts
         self.fail_on = fail_on
         self.fail_on_uncertain = fail_on_uncertain
+        self.deciding: list[str] = [] if deciding is None else deciding
+        self.caveats: list[dict[str, str]] = [] if caveats is None else caveats
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -53,6 +61,8 @@ class Summary(Record):
             "counts": dict(self.counts),
             "fail_on": self.fail_on,
             "fail_on_uncertain": self.fail_on_uncertain,
+            "deciding": list(self.deciding),
+            "caveats": [dict(c) for c in self.caveats],
         }
 
 
@@ -93,7 +103,7 @@ class Report(Record):
         return cls(
             model=inspection.model,
             facts=inspection.facts,
-            summary=Summary(outcome="not_checked", exit_code=0),
+            summary=Summary(outcome="not_checked", exit_code=0, caveats=caveats(inspection.warnings, inspection.facts)),
             lineage=list(inspection.lineage),
             warnings=list(inspection.warnings),
             files_read=list(inspection.files_read),

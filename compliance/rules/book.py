@@ -17,9 +17,12 @@ from typing import Any
 from compliance.errors import UsageError
 from compliance.facts.model import Evidence, Fact, FactSet
 from compliance.rules.compiler import Compiled
+from compliance.rules.decision import Clause, deciding, part_tree
 from compliance.rules.describe import explain_comparison
 from compliance.rules.findings import NEVER_IN_FORCE, Finding, Severity, Status, Verdict
+from compliance.rules.operators import Tri
 from compliance.rules.schema import Condition, Rule, RuleSetMeta, unmet_needs
+from compliance.rules.settle import settle as settle_questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,29 +99,57 @@ class CompiledRule:
             return f"no longer in effect on {as_of.isoformat()} ({ended} from {spec.effective_until.isoformat()})"
         return None
 
+    def decide(self, facts: Mapping[str, Fact], log: list[dict[str, Any]]) -> tuple[Tri, Tri]:
+        """The three-valued results of ``when`` and of ``unless`` (False when there is none or
+        ``when`` already fails), logging every comparison evaluated."""
+        when = self.when(facts, log)
+        exempt: Tri = False
+        if when is not False and self.unless is not None:
+            exempt = self.unless(facts, log)
+        return when, exempt
+
+    def decided(self, facts: Mapping[str, Fact]) -> bool:
+        """Whether the rule is triggered or not triggered (not uncertain) over ``facts``."""
+        when, exempt = self.decide(facts, [])
+        return when is False or exempt is True or (when is True and exempt is False)
+
     def evaluate(self, run: EvaluationRun, scope_reason: str | None) -> Finding:
         """The finding for this rule in ``run``; ``scope_reason`` is the rule set's own exclusion."""
         facts = run.facts
         log: list[dict[str, Any]] = []
-        when = self.when(facts, log)
-        exempt: bool | None = False
-        if when is not False and self.unless is not None:
-            exempt = self.unless(facts, log)
+        when, exempt = self.decide(facts, log)
+        spec = self.spec
+        when_clauses = deciding(part_tree(spec.when, self.named, log, "when"))
+        unless_clauses: list[Clause] = []
+        if spec.unless is not None and when is not False:
+            unless_clauses = deciding(part_tree(spec.unless, self.named, log, "unless"))
+        settle: list[dict[str, Any]] = []
         if when is False:
-            verdict, reason = Verdict.NOT_TRIGGERED, run.not_met(log)
+            verdict, reason, decisive = Verdict.NOT_TRIGGERED, "not met: " + run.explain_all(when_clauses), when_clauses
         elif exempt is True:
-            verdict, reason = Verdict.NOT_TRIGGERED, f"exempt: {self.exemption}"
+            verdict, reason, decisive = Verdict.NOT_TRIGGERED, f"exempt: {self.exemption}", unless_clauses
         elif when is None:
-            verdict, reason = Verdict.UNCERTAIN, run.undecided(log, "when")
+            undecided = when_clauses + (unless_clauses if exempt is None else [])
+            verdict, reason, decisive = Verdict.UNCERTAIN, run.explain_all(when_clauses), undecided
         elif exempt is None:
-            verdict, reason = Verdict.UNCERTAIN, "an exemption may apply: " + run.undecided(log, "unless")
+            reason = "an exemption may apply: " + run.explain_all(unless_clauses)
+            verdict, decisive = Verdict.UNCERTAIN, unless_clauses
         else:
-            verdict, reason = Verdict.TRIGGERED, None
+            reason = "met: " + run.explain_all(when_clauses)
+            if unless_clauses:
+                reason += "; not exempt: " + run.explain_all(unless_clauses)
+            verdict, decisive = Verdict.TRIGGERED, when_clauses + unless_clauses
+        for entry in log:
+            entry["deciding"] = False
+        for clause in decisive:
+            clause.entry["deciding"] = True
         what_if: Verdict | None = None
         excluded = [r for r in (scope_reason, self.out_of_force(run.as_of), self._missing_needs(facts)) if r]
         if excluded:
             what_if, verdict, reason = verdict, Verdict.NOT_APPLICABLE, "; ".join(excluded)
-        spec, info = self.spec, self.ruleset
+        elif verdict is Verdict.UNCERTAIN:
+            settle = settle_questions(decisive, facts, self.decided)
+        info = self.ruleset
         return Finding(
             rule_id=spec.id,
             ruleset=info.id,
@@ -139,6 +170,7 @@ class CompiledRule:
             what_if=what_if,
             comparisons=log,
             evidence=run.evidence_for(log),
+            settle=settle,
         )
 
     def _missing_needs(self, facts: Mapping[str, Fact]) -> str | None:
@@ -207,7 +239,7 @@ class EvaluationRun:
         self._evidence: dict[str, list[dict[str, Any]]] = {}
         self._explained: dict[tuple[Any, ...], str] = {}
 
-    def explain(self, entry: dict[str, Any]) -> str:
+    def explain(self, entry: dict[str, Any], *, negated: bool = False) -> str:
         """:func:`explain_comparison`, memoised: within one run a leaf's explanation depends only
         on the leaf (the facts are fixed), and many rules share leaves."""
         threshold = entry["threshold"]
@@ -218,22 +250,16 @@ class EvaluationRun:
             tuple(threshold) if isinstance(threshold, list) else threshold,
             entry.get("ref"),
             entry.get("factor"),
+            negated,
         )
         text = self._explained.get(key)
         if text is None:
-            text = self._explained[key] = explain_comparison(entry)
+            text = self._explained[key] = explain_comparison(entry, negated=negated)
         return text
 
-    def not_met(self, log: list[dict[str, Any]]) -> str:
-        """Reason for a not-triggered verdict: the last ``when`` leaf that came out false."""
-        for entry in reversed(log):
-            if entry["part"] == "when" and entry["result"] == "false":
-                return "not met: " + self.explain(entry)
-        return "not met"
-
-    def undecided(self, log: list[dict[str, Any]], part: str) -> str:
-        """Reason for an uncertain verdict: every undecided leaf of ``part``."""
-        parts = [self.explain(e) for e in log if e["part"] == part and e["result"] == "unknown"]
+    def explain_all(self, clauses: list[Clause]) -> str:
+        """The deciding clauses in words, ``; ``-separated (each distinct text once)."""
+        parts = [self.explain(c.entry, negated=c.negated) for c in clauses]
         return "; ".join(dict.fromkeys(parts)) or "undecided"
 
     def evidence_for(self, log: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

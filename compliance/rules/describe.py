@@ -58,7 +58,8 @@ def format_quantity(value: float, fact: str) -> str:
     return f"{format_number(value)} {unit}".rstrip()
 
 
-def _format_factor(factor: float) -> str:
+def format_factor(factor: float) -> str:
+    """``0.333…`` → ``1/3``; a factor that is no small fraction as a number."""
     fraction = Fraction(factor).limit_denominator(12)
     if fraction.numerator and abs(float(fraction) - factor) < 1e-9 * factor:
         return f"{fraction.numerator}/{fraction.denominator}" if fraction.denominator != 1 else str(fraction)
@@ -85,7 +86,7 @@ def describe_leaf(cond: Condition) -> str:
     symbol = OPERATORS[op].symbol
     if cond.ref is not None:
         factor = cond.factor if cond.factor is not None else 1.0
-        scaled = "" if factor == 1.0 else f"{_format_factor(factor)} of "
+        scaled = "" if factor == 1.0 else f"{format_factor(factor)} of "
         return f"{label} {symbol} {scaled}{fact_label(cond.ref)}"
     if op == "is_true":
         return label
@@ -144,30 +145,37 @@ def _resolve(cond: Condition, named: Mapping[str, Condition]) -> Condition | Non
     return cond
 
 
-def explain_comparison(entry: Mapping[str, Any]) -> str:
-    """Why one recorded comparison came out as it did, in words (used in verdict reasons)."""
+def explain_comparison(entry: Mapping[str, Any], *, negated: bool = False) -> str:
+    """Why one recorded comparison came out as it did, in words (used in verdict reasons).
+
+    ``negated``: the comparison sits under a ``not``, so when it holds it counts against the
+    rule; the text says so instead of leaving "holds" to read as a reason for it.
+    """
     fact = str(entry["fact"])
     label = fact_label(fact)
     op = str(entry["op"])
     symbol = OPERATORS[op].symbol
     result = entry["result"]
     target = _comparison_target(entry, fact)
+    if op in ("known", "unknown"):
+        known = (result == "true") == (op == "known")
+        return f"{label} is {'known' if known else 'not known'}"
     if entry.get("value") is None and entry.get("low") is None and entry.get("high") is None:
-        if op in ("known", "unknown"):
-            return f"{label} {symbol}: {result}"
         return f"{label} is unknown"
     if "ref" in entry and entry.get("threshold_low") is None and entry.get("threshold_high") is None:
         return f"{fact_label(str(entry['ref']))} is unknown"
     shown = _shown_value(entry, fact)
     test = f"{symbol} {target}".rstrip()
     outcome = {"unknown": "is undecided", "false": "does not hold"}.get(str(result), "holds")
+    if negated and result == "true":
+        outcome = "holds, and the rule requires that it does not"
     return f"{label} is {shown}: '{test}' {outcome}"
 
 
 def _comparison_target(entry: Mapping[str, Any], fact: str) -> str:
     if "ref" in entry:
         factor = float(entry.get("factor") or 1.0)
-        scaled = "" if factor == 1.0 else f"{_format_factor(factor)} of "
+        scaled = "" if factor == 1.0 else f"{format_factor(factor)} of "
         return f"{scaled}{fact_label(str(entry['ref']))}"
     threshold = entry.get("threshold")
     if threshold is None:

@@ -88,6 +88,9 @@ class Finding:
     the resolved threshold, the fact's value and interval and the three-valued result.
     ``evidence`` holds the evidence of the facts those leaves read, keyed by fact name.
     ``waived`` is set by :func:`compliance.rules.waivers.apply_waivers`; the verdict is kept.
+    A comparison that decided the verdict carries ``"deciding": True``. ``settle`` (uncertain
+    findings only) lists ``{"fact", "question", "answers"}``: declaring one answer per listed
+    fact (``--fact FACT=ANSWER``) makes the finding triggered or not triggered.
     """
 
     rule_id: str
@@ -110,6 +113,7 @@ class Finding:
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     waived: dict[str, Any] | None = None
+    settle: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
@@ -139,4 +143,5 @@ class Finding:
             "comparisons": [dict(c) for c in self.comparisons],
             "evidence": {name: list(ev) for name, ev in self.evidence.items()},
             "waived": dict(self.waived) if self.waived else None,
+            "settle": [dict(s, answers=list(s["answers"])) for s in self.settle],
         }

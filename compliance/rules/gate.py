@@ -42,6 +42,17 @@ def decide(findings: Iterable[Finding], *, fail_on: Severity | str, fail_on_unce
     return "pass", int(ExitCode.PASS)
 
 
+def deciding(findings: Iterable[Finding], *, fail_on: Severity | str, outcome: str) -> list[Finding]:
+    """The findings that decided ``outcome``: for a fail the triggered ones at or above
+    ``fail_on``, for inconclusive the uncertain ones at or above it (waived ones never), for a
+    pass none. In the order given."""
+    verdict = {"fail": Verdict.TRIGGERED, "inconclusive": Verdict.UNCERTAIN}.get(outcome)
+    if verdict is None:
+        return []
+    bar = Severity(fail_on)
+    return [f for f in findings if f.verdict is verdict and f.waived is None and f.severity >= bar]
+
+
 def tally(findings: Iterable[Finding]) -> dict[str, int]:
     """Counts by verdict; waived findings are counted under ``waived`` only."""
     counts = {v.value: 0 for v in Verdict}

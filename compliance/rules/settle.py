@@ -16,10 +16,12 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from compliance.errors import UsageError
 from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.rules.decision import Clause
 from compliance.rules.describe import fact_label, format_factor, format_quantity
+from compliance.rules.schema import VALUE_DOMAINS
 
 Verdict = Callable[[Mapping[str, Fact]], bool]
 """True when the rule, evaluated over these facts, is decided (triggered or not triggered)."""
@@ -38,7 +40,8 @@ def settle(clauses: Iterable[Clause], facts: Mapping[str, Fact], decided: Verdic
     for clause in clauses:
         for name in _asked(clause.entry, facts):
             wanted.setdefault(name, []).append(clause.entry)
-    candidates = {name: _candidates(name, entries, facts) for name, entries in wanted.items()}
+    candidates = {name: [a for a in _candidates(name, entries, facts) if _declarable(name, a)]
+                  for name, entries in wanted.items()}  # fmt: skip
     candidates = {name: values for name, values in candidates.items() if values}
     answers = _verified(candidates, facts, decided)
     return [
@@ -53,6 +56,15 @@ def declared(name: str, answer: str) -> Fact:
     from compliance.facts.declared import parse_fact_option
 
     return parse_fact_option(f"{name}={answer}")
+
+
+def _declarable(name: str, answer: str) -> bool:
+    """Whether ``--fact name=answer`` is accepted (a closed vocabulary may refuse a value)."""
+    try:
+        declared(name, answer)
+    except UsageError:
+        return False
+    return True
 
 
 def _unknown(fact: Fact | None) -> bool:
@@ -96,8 +108,12 @@ def _candidates(name: str, entries: list[dict[str, Any]], facts: Mapping[str, Fa
     if not values:
         return []
     # One value the rule looks for, one outside them all: either way the clause is decided.
-    other = _OTHER
     folded = {v.casefold() for v in values}
+    domain = sorted(VALUE_DOMAINS.get(name, ()))
+    outside = [v for v in domain if v.casefold() not in folded]
+    if outside:
+        return [values[0], outside[0]]
+    other = _OTHER
     while other.casefold() in folded:
         other += "_"
     return [values[0], other]

@@ -62,6 +62,7 @@ class Settings:
     secret_key: str = _DEV_SECRET
     environment: str = "development"
     debug: bool = False
+    session_hours: float = 12.0  # a dashboard log-in lasts this long, however active
 
     @property
     def effective_database_url(self) -> str:
@@ -117,6 +118,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret,
         environment=environment,
         debug=_flag(get("DEBUG"), "COMPLIANCE_DEBUG", False),
+        session_hours=_number(get("SESSION_HOURS"), "COMPLIANCE_SESSION_HOURS", 12.0, minimum=0.01),
     )
 
 

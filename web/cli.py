@@ -20,6 +20,7 @@ from compliance.settings import load_settings
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CLI_ACTOR = "cli"
+ROLES = ("viewer", "submitter", "reviewer", "admin")  # compliance.services.roles, without importing storage
 
 
 @contextmanager
@@ -223,7 +224,7 @@ def tokens(argv: list[str]) -> int:
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     c = sub.add_parser("create", help="create a token and print it on the last line")
     c.add_argument("--name", required=True)
-    c.add_argument("--role", required=True, choices=("viewer", "submitter", "reviewer", "admin"))
+    c.add_argument("--role", required=True, choices=ROLES)
     sub.add_parser("list", help="live tokens")
     r = sub.add_parser("revoke", help="revoke a token by id")
     r.add_argument("token_id", type=int)
@@ -249,29 +250,64 @@ def tokens(argv: list[str]) -> int:
 
 
 def users(argv: list[str]) -> int:
-    """``compliance users create EMAIL --role ROLE --password-stdin | list``."""
+    """``compliance users create | list | password | role | disable | enable | sign-out``.
+
+    Every change but ``create`` and ``enable`` ends the account's dashboard sessions (the
+    services do it), so a leaked session cookie stops working at once.
+    """
     p = _parser("users", "Dashboard accounts.")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     c = sub.add_parser("create", help="create an account; the password is read from standard input")
     c.add_argument("email")
-    c.add_argument("--role", required=True, choices=("viewer", "submitter", "reviewer", "admin"))
+    c.add_argument("--role", required=True, choices=ROLES)
     c.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
     sub.add_parser("list", help="accounts")
+    pw = sub.add_parser("password", help="set a new password, read from standard input; ends its sessions")
+    pw.add_argument("email")
+    pw.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
+    r = sub.add_parser("role", help="change an account's role; ends its sessions")
+    r.add_argument("email")
+    r.add_argument("role", choices=ROLES)
+    for action, text in (("disable", "disable an account; ends its sessions"), ("enable", "enable it again"),
+                         ("sign-out", "end every dashboard session of an account")):  # fmt: skip
+        sub.add_parser(action, help=text).add_argument("email")
     ns = p.parse_args(argv)
-    from compliance.services import users as service
     from compliance.storage.db import session_scope
     from web.db import Database
 
     database = Database.from_settings(load_settings())
     with database_errors(), session_scope(database.session_factory) as session:
-        if ns.action == "create":
-            password = sys.stdin.readline().rstrip("\r\n")
-            row = service.create_user(session, email=ns.email, password=password, role=ns.role, created_by=CLI_ACTOR)
-            print(f"user {row.id} {row.email} role {row.role} created")
-        else:
-            for u in service.list_users(session):
-                print(f"{u.id:>4}  {u.role:<9}  {u.email}{'  (disabled)' if u.disabled else ''}")
+        for line in _users_action(session, ns):
+            print(line)
     return 0
+
+
+def _users_action(session: Any, ns: Any) -> list[str]:
+    """Carry out one ``users`` action; returns the lines to print."""
+    from compliance.services import users as service
+
+    if ns.action == "list":
+        return [f"{u.id:>4}  {u.role:<9}  {u.email}{'  (disabled)' if u.disabled else ''}"
+                for u in service.list_users(session)]  # fmt: skip
+    if ns.action == "create":
+        password = sys.stdin.readline().rstrip("\r\n")
+        row = service.create_user(session, email=ns.email, password=password, role=ns.role, created_by=CLI_ACTOR)
+        return [f"user {row.id} {row.email} role {row.role} created"]
+    found = service.get_user_by_email(session, ns.email)
+    if found is None or found.id is None:
+        raise UsageError(f"no account for {ns.email}")
+    if ns.action == "role" and found.role == ns.role:
+        return [f"user {found.id} {found.email} has role {ns.role} already"]
+    if ns.action == "password":
+        service.set_password(session, found.id, password=sys.stdin.readline().rstrip("\r\n"), actor=CLI_ACTOR)
+    elif ns.action == "role":
+        service.set_role(session, found.id, role=ns.role, actor=CLI_ACTOR)
+    elif ns.action == "sign-out":
+        service.end_sessions(session, found.id)
+    else:
+        service.set_disabled(session, found.id, disabled=ns.action == "disable", actor=CLI_ACTOR)
+    ended = "" if ns.action == "enable" else "; its dashboard sessions are ended"
+    return [f"user {found.id} {found.email}: {ns.action} done{ended}"]
 
 
 def scan(argv: list[str]) -> int:

@@ -4,6 +4,11 @@ Passwords are hashed with ``werkzeug.security`` (scrypt with a random salt, the 
 default), which the web stack already depends on and which is maintained with it. Failed
 log-ins take the same time whether or not the e-mail exists (a dummy hash is checked), so the
 log-in form does not reveal which addresses have accounts.
+
+Dashboard sessions are revocable: each carries the account's ``session_generation`` from
+log-in, and :func:`end_sessions` moves it on. A new password, a new role and disabling the
+account end every session of the account here, in the service, so each way of making those
+changes (CLI, dashboard, API) does it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, col, select, update
 
 from compliance.errors import UsageError
 from compliance.services import audit
@@ -94,6 +100,7 @@ def set_password(session: Session, user_id: int, *, password: str, actor: str) -
     row = _get(session, user_id)
     row.password_hash = hash_password(password)
     session.add(row)
+    end_sessions(session, user_id)
     audit.record(session, actor=actor, action="user.password", object_type="user", object_id=user_id)
     return row
 
@@ -103,6 +110,8 @@ def set_role(session: Session, user_id: int, *, role: str, actor: str) -> UserRo
     row = _get(session, user_id)
     before, row.role = row.role, parse_role(role).value
     session.add(row)
+    if row.role != before:
+        end_sessions(session, user_id)
     audit.record(session, actor=actor, action="user.role", object_type="user", object_id=user_id,
                  detail={"before": before, "after": row.role})  # fmt: skip
     return row
@@ -113,9 +122,31 @@ def set_disabled(session: Session, user_id: int, *, disabled: bool, actor: str) 
     row = _get(session, user_id)
     row.disabled = disabled
     session.add(row)
+    if disabled:
+        # Ended now, not only refused while disabled: re-enabling must not revive old sessions.
+        end_sessions(session, user_id)
     action = "user.disable" if disabled else "user.enable"
     audit.record(session, actor=actor, action=action, object_type="user", object_id=user_id)
     return row
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every dashboard session of the account (log-out does this too). The caller commits.
+
+    One ``UPDATE ... SET session_generation = session_generation + 1``: a read-modify-write
+    from a row loaded earlier in the request could write back a number another process had
+    already handed to a newer session, which would then survive.
+    """
+    statement = (
+        update(UserRow)
+        .where(col(UserRow.id) == user_id)
+        .values(session_generation=col(UserRow.session_generation) + 1)
+        .execution_options(synchronize_session=False)  # the ORM would add 1 to its own copy
+    )
+    session.exec(statement)
+    loaded = session.identity_map.get(identity_key(UserRow, user_id))
+    if loaded is not None:
+        session.expire(loaded, ["session_generation"])  # read back from the database when next used
 
 
 def get_user(session: Session, user_id: int) -> UserRow | None:

@@ -512,7 +512,12 @@ class ApiTokenRow(Base, table=True):
 
 
 class UserRow(Base, table=True):
-    """A dashboard account. ``email`` is stored lower-cased."""
+    """A dashboard account. ``email`` is stored lower-cased.
+
+    ``session_generation`` is copied into each dashboard session at log-in; a session whose
+    copy differs is over. Logging out, a new password, a new role and disabling the account
+    all move it on, so every session of the account ends at once, on every web process.
+    """
 
     __tablename__ = "users"
 
@@ -524,6 +529,7 @@ class UserRow(Base, table=True):
     created_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditEventRow(Base, table=True):

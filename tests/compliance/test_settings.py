@@ -56,3 +56,10 @@ def test_overrides_ignore_unset_options() -> None:
 
 def test_debug_flag() -> None:
     assert debug_enabled({"COMPLIANCE_DEBUG": "1"}) and not debug_enabled({})
+
+
+def test_session_hours() -> None:
+    assert load_settings({}).session_hours == 12.0
+    assert load_settings({"COMPLIANCE_SESSION_HOURS": "0.5"}).session_hours == 0.5
+    with pytest.raises(UsageError, match="COMPLIANCE_SESSION_HOURS"):
+        load_settings({"COMPLIANCE_SESSION_HOURS": "0"})

@@ -57,6 +57,46 @@ def test_users_create_reads_the_password_from_stdin(
         cli.users(["create", "bob@example.org", "--role", "viewer", "--password-stdin"])
 
 
+def _generation(email: str) -> int:
+    from compliance.services.users import get_user_by_email
+    from compliance.settings import load_settings
+    from compliance.storage.db import session_scope
+    from web.db import Database
+
+    database = Database.from_settings(load_settings())
+    try:
+        with session_scope(database.session_factory) as session:
+            user = get_user_by_email(session, email)
+            assert user is not None
+            return user.session_generation
+    finally:
+        database.dispose()
+
+
+def test_users_changes_end_the_accounts_sessions(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.db(["upgrade"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough password\n"))
+    cli.users(["create", "ada@example.org", "--role", "submitter", "--password-stdin"])
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("another long passphrase\n"))
+    steps = [["password", "ada@example.org", "--password-stdin"], ["role", "ada@example.org", "viewer"],
+             ["role", "ada@example.org", "viewer"], ["disable", "ada@example.org"], ["enable", "ada@example.org"],
+             ["sign-out", "ada@example.org"]]  # fmt: skip
+    generations = []
+    for argv in steps:
+        assert cli.users(argv) == 0
+        generations.append(_generation("ada@example.org"))
+    assert generations == [1, 2, 2, 3, 3, 4]
+    out = capsys.readouterr().out
+    assert "has role viewer already" in out and out.count("its dashboard sessions are ended") == 4
+    cli.users(["list"])
+    assert "viewer     ada@example.org" in capsys.readouterr().out
+    with pytest.raises(UsageError, match="no account"):
+        cli.users(["disable", "bob@example.org"])
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

@@ -36,17 +36,21 @@ CSP = "; ".join(
 )
 LOGIN_LIMITS = ("10 per minute", "50 per hour")  # per client address, then per account
 SUBMIT_LIMIT = "30 per minute"  # per account
-SESSION_HOURS = 12
 
 
 def configure_session(app: Flask, settings: Settings) -> None:
-    """Cookie flags and lifetime; the secret comes from settings unless the app set one already."""
+    """Cookie flags and lifetime; the secret comes from settings unless the app set one already.
+
+    The lifetime is always the settings' (Flask's own default, 31 days, is already in the
+    config, so it must be assigned, not defaulted); :func:`web.dashboard.auth.load_user` also
+    enforces it on the server, counted from the log-in.
+    """
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.environment != "development"
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=SESSION_HOURS))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.session_hours)
     # The CSRF token lives as long as the session: a form left open over lunch still submits.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, g
 from sqlmodel import Session
 
 from compliance.settings import Settings
+from compliance.storage.tables import utcnow
 
 EXTENSION_KEY = "dashboard"
 
@@ -30,6 +32,7 @@ class DashboardState:
     engine: Any  # sqlalchemy Engine
     enqueue: Enqueue
     rate: Any  # web.dashboard.security.RateLimits
+    clock: Callable[[], datetime] = utcnow  # session ages are measured with it (tests move it on)
     _rulebook: Any = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
     caches: dict[str, Any] = field(default_factory=dict)

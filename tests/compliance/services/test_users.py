@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import Session
 
@@ -71,3 +73,43 @@ def test_e_mail_addresses_are_unique(session: Session) -> None:
         users.create_user(session, email="A@example.com", password=PASSWORD, role="viewer", created_by="root")
     assert users.get_user_by_email(session, "A@EXAMPLE.com") is not None
     assert [u.email for u in users.list_users(session)] == ["a@example.com"]
+
+
+def test_password_role_and_disable_end_every_session_and_logout_can_too(session: Session) -> None:
+    user = users.create_user(session, email="a@example.com", password=PASSWORD, role="viewer", created_by="root")
+    assert user.id is not None and user.session_generation == 0
+    generations = []
+    for change in (
+        lambda: users.set_password(session, user.id, password="another long passphrase", actor="root"),
+        lambda: users.set_role(session, user.id, role="admin", actor="root"),
+        lambda: users.set_disabled(session, user.id, disabled=True, actor="root"),
+        lambda: users.end_sessions(session, user.id),
+    ):
+        change()
+        session.commit()
+        generations.append(users.get_user(session, user.id).session_generation)  # type: ignore[union-attr]
+    assert generations == [1, 2, 3, 4]
+
+
+def test_changes_that_grant_nothing_new_keep_the_sessions(session: Session) -> None:
+    user = users.create_user(session, email="a@example.com", password=PASSWORD, role="viewer", created_by="root")
+    assert user.id is not None
+    users.set_role(session, user.id, role="viewer", actor="root")
+    users.set_disabled(session, user.id, disabled=False, actor="root")
+    session.commit()
+    assert users.get_user(session, user.id).session_generation == 0  # type: ignore[union-attr]
+
+
+def test_ending_sessions_counts_in_the_database_not_from_a_stale_copy(engine: Any) -> None:
+    from sqlmodel import Session as NewSession
+
+    with NewSession(engine, expire_on_commit=False) as first:
+        user = users.create_user(first, email="a@example.com", password=PASSWORD, role="viewer", created_by="root")
+        first.commit()
+        assert user.id is not None
+        with NewSession(engine) as second:  # another web process logs the account out meanwhile
+            users.end_sessions(second, user.id)
+            second.commit()
+        users.end_sessions(first, user.id)  # the first still holds generation 0 in memory
+        first.commit()
+        assert user.session_generation == 2

@@ -94,3 +94,26 @@ def test_alembic_config_keeps_percent_signs_in_the_url() -> None:
     config = alembic_config(url)
     assert config.get_main_option("sqlalchemy.url") == url
     assert Path(str(config.get_main_option("script_location"))).joinpath("env.py").is_file()
+
+
+def test_revision_0002_gives_existing_accounts_a_session_generation_and_goes_back(empty_url: str) -> None:
+    upgrade(empty_url, "0001")
+    engine = sa.create_engine(empty_url)
+    insert = sa.text(
+        "INSERT INTO users (email, password_hash, role, disabled, created_at) "
+        "VALUES ('a@example.com', 'x', 'viewer', false, CURRENT_TIMESTAMP)"
+    )
+    generation = sa.text("SELECT session_generation FROM users WHERE email = 'a@example.com'")
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert)
+        upgrade(empty_url, "0002")
+        with engine.connect() as connection:
+            assert connection.execute(generation).scalar_one() == 0
+        downgrade(empty_url, "0001")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("users")}
+        assert "session_generation" not in columns and "email" in columns
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM users")).scalar_one() == 1
+    finally:
+        engine.dispose()

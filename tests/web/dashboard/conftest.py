@@ -3,6 +3,8 @@
 ``app`` is the project's ``create_app`` (API and dashboard) with a task sender that records
 (``celery.sent``), so these tests need no worker; the end-to-end tests (test_e2e.py) run the
 real thing: a server, a worker process, the hub server and headless Chromium.
+``database_url`` (from the storage tests) is an empty migrated database on each backend in
+turn, for the tests that must pass on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from compliance.settings import Settings
+from tests.compliance.storage.databases import (  # noqa: F401 - fixtures, found by name
+    database_url,
+    postgres_session_url,
+    sqlite_template,
+)
 from tests.web.support import RecordingCelery
 
 PASSWORD = "correct horse battery staple"

@@ -10,6 +10,7 @@ from compliance.services.users import authenticate_user
 from web.dashboard.auth import current_user, safe_next, sign_in, sign_out
 from web.dashboard.blueprint import bp
 from web.dashboard.forms import ActionForm, LoginForm
+from web.dashboard.redirects import same_site_path
 from web.dashboard.security import LOGIN_LIMITS
 from web.dashboard.state import db, state
 
@@ -21,7 +22,7 @@ def login() -> Any:
     if request.method == "GET":
         if current_user() is not None:
             return redirect(safe_next(request.args.get("next")))
-        form.next.data = request.args.get("next", "")
+        form.next.data = same_site_path(request.args.get("next")) or ""
         return render_template("dashboard/login.html", form=form, error=None)
     rate = state().rate
     address = request.remote_addr or "unknown"
@@ -48,7 +49,7 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """End the session (a POST with a CSRF token, so no other site can log you out)."""
+    """End every session of the account (a POST with a CSRF token, so no other site can log you out)."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; please try again.")
     sign_out()

@@ -15,6 +15,8 @@ optional::
     use_waivers           true | false (default true): apply the stored waivers
     exact                 true | false: exact parameter counts (needs the ``exact`` extra)
     facts                 {"fact_name": value, ...} declared facts (scalars, lists, "LOW..HIGH")
+    declared_by           {"fact_name": "ana@example.com in the dashboard", ...}: who declared
+                          which of ``facts``; their evidence then reads "declared by ana@..."
 
 Rule sets are named by id only: a path would let an API caller make the server read a file.
 Everything is validated at submission, so a bad option is a 4xx for the caller, not a failed
@@ -35,8 +37,9 @@ from compliance.facts.model import Evidence, Fact
 _RULESET_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BOOL_KEYS = ("open_weights", "fail_on_uncertain", "use_waivers", "exact")
 _KEYS = frozenset(
-    {"as_of", "rules", "destination", "markets", "hardware", "developer_revenue_usd", "fail_on", "facts", *_BOOL_KEYS}
-)
+    {"as_of", "rules", "destination", "markets", "hardware", "developer_revenue_usd", "fail_on", "facts",
+     "declared_by", *_BOOL_KEYS}
+)  # fmt: skip
 MAX_DECLARED_FACTS = 100
 
 
@@ -94,7 +97,16 @@ def normalise_options(raw: Mapping[str, Any] | None, *, source: str = "options")
             raise UsageError(f"facts must be an object of at most {MAX_DECLARED_FACTS} facts", source=source)
         out["facts"] = {str(k): v for k, v in facts.items()}
         declared_facts(out["facts"], origin=source)  # validate now, not in the worker
+    if raw.get("declared_by"):
+        out["declared_by"] = _declarers(raw["declared_by"], out.get("facts") or {}, source)
     return out
+
+
+def _declarers(raw: Any, facts: Mapping[str, Any], source: str) -> dict[str, str]:
+    """``declared_by``: for some of the declared facts, who declared them (whitespace collapsed)."""
+    if not isinstance(raw, Mapping) or not set(raw) <= set(facts):
+        raise UsageError("declared_by must name, for facts declared in 'facts', who declared them", source=source)
+    return {str(name): " ".join(_text(who, "declared_by", source).split()) for name, who in raw.items()}
 
 
 def _context(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -164,7 +176,12 @@ def resolve_options(stored: Mapping[str, Any], *, today: date, origin: str) -> R
         use_waivers=bool(stored.get("use_waivers", True)),  # the service passes the stored waivers in
         today=today,
     )
-    declared = declared_facts(stored.get("facts") or {}, origin=origin)
+    by = stored.get("declared_by") or {}
+    declared = [
+        fact
+        for name, value in (stored.get("facts") or {}).items()
+        for fact in declared_facts({name: value}, origin=f"declared by {by[name]}" if name in by else origin)
+    ]
     return ResolvedOptions(options, declared, bool(stored.get("exact", False)), bool(stored.get("use_waivers", True)))
 
 

@@ -29,6 +29,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from compliance.check import MARKETS
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+# Revenue bands the check form offers, as declared intervals: the rules compare revenue with
+# $500 million ("more than"), so each band lies wholly on one side of it.
+REVENUE_BANDS = {
+    "under": ("under $500 million", "0..5e8"),
+    "over": ("more than $500 million", "500000001..1e13"),
+}
 ROLES = ("viewer", "submitter", "reviewer", "admin")
 
 
@@ -64,12 +70,36 @@ class CheckForm(FlaskForm):
     revision = StringField("Revision", validators=[Optional(), Length(max=255)],
                            description="A branch, tag or commit; empty for the default branch")  # fmt: skip
     destination = StringField("Destination country", validators=[Optional(), Length(max=100)],
-                              description="ISO code or name, e.g. AE or China")  # fmt: skip
-    hardware = SelectField("Target hardware", choices=choices([("", "none")]), validate_choice=True)
+                              description="ISO code or name, e.g. AE or China. Empty (the default): no export "
+                              "destination")  # fmt: skip
+    hardware = SelectField("Target hardware", choices=choices([("", "none")]), validate_choice=True,
+                           description="None (the default): no chips go with the model")  # fmt: skip
     hardware_count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=10_000_000)])
-    markets = MultiCheckboxField("Markets", choices=choices((m, m) for m in MARKETS))
+    markets = MultiCheckboxField(
+        "Markets",
+        choices=choices((m, m) for m in MARKETS),
+        description="None ticked (the default): every market, so each market's rules apply",
+    )
+    public_service_cn = SelectField(
+        "Offered to the public in China",
+        choices=choices([("no", "no (default)"), ("yes", "yes"), ("", "not known")]),
+        default="no",
+        description="Default no: published weights or in-house use are not a public service. "
+        "Yes for a chat, app or API open to the public in mainland China.",
+    )
+    open_weights = SelectField(
+        "Weights published",
+        choices=choices([("", "as the hub shows (default)"), ("yes", "yes"), ("no", "no")]),
+        description="Default: as the hub shows; a public repository with weight files counts as published.",
+    )
+    revenue = SelectField(
+        "Developer's annual revenue",
+        choices=choices([(key, label) for key, (label, _) in REVENUE_BANDS.items()] + [("", "not known")]),
+        default="under",
+        description="Default under $500 million (with affiliates). It matters only above 1e26 FLOP "
+        "(California SB 53, New York RAISE).",
+    )
     rules = MultiCheckboxField("Rule sets", description="None ticked: every rule set")
-    open_weights = SelectField("Weights published", choices=choices([("", "not stated"), ("yes", "yes"), ("no", "no")]))
     fail_on = SelectField("Fail on severity", choices=choices((s, s) for s in SEVERITIES), default="high")
     as_of = DateField("Law as of", validators=[Optional()], description="Empty: today")
 

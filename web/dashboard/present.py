@@ -33,8 +33,20 @@ OUTCOME_WORDS = {
 OUTCOME_MEANING = {
     "pass": "No blocking finding at or above the severity gate.",
     "fail": "At least one triggered finding at or above the severity gate.",
-    "inconclusive": "The facts do not decide at least one rule at or above the gate (or the check could not finish).",
+    "inconclusive": "The facts do not decide at least one rule at or above the gate.",
 }
+DECIDED_BY = {
+    "fail": "Decided by",
+    "inconclusive": "Left undecided by",
+}
+CAVEAT_WORDS = {
+    "gated": "Gated, read without access",
+    "files_unread": "Files not read",
+    "facts_unknown": "Facts unknown",
+    "sources_disagree": "Sources disagree",
+    "speculative": "Resting on a guess",
+}
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 STATUS_WORDS = {
     "in_force": "in force",
     "non_enforced": "not enforced",
@@ -121,11 +133,50 @@ def factor_text(factor: float | None) -> str:
 
 
 def group_findings(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Findings by verdict, in the order a reader needs them (triggered first)."""
+    """Findings by verdict, in the order a reader needs them (triggered first), most severe
+    first within a verdict (reports order them so; older stored reports may not)."""
     out: dict[str, list[Mapping[str, Any]]] = {v: [] for v in VERDICT_ORDER}
     for finding in findings:
         out.setdefault(str(finding.get("verdict")), []).append(finding)
+    for group in out.values():
+        group.sort(key=lambda f: SEVERITY_RANK.get(str(f.get("severity")), len(SEVERITY_RANK)))
     return out
+
+
+def deciding_findings(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The findings the summary says decided the outcome (``summary.deciding``), in its order."""
+    by_id = {str(f.get("rule_id")): f for f in report.get("findings") or []}
+    ids = (report.get("summary") or {}).get("deciding") or []
+    return [by_id[str(rule_id)] for rule_id in ids if str(rule_id) in by_id]
+
+
+def because(finding: Mapping[str, Any]) -> str:
+    """One line on why a finding came out as it did: its reason, else the comparisons that decided it."""
+    if finding.get("reason"):
+        return str(finding["reason"])
+    parts = []
+    for c in finding.get("comparisons") or []:
+        if c.get("deciding"):
+            fact = str(c.get("fact", ""))
+            op = op_symbol(str(c.get("op", "")))
+            words = [fact_label(fact), quantity(c.get("value"), fact), op, threshold_text(c)]
+            parts.append(" ".join(w for w in words if w))
+    return "; ".join(parts)
+
+
+def answer_text(answer: Any, fact: str) -> str:
+    """A settle answer as a person reads it: ``5e23`` → ``5e23 FLOP``, ``0..5e8`` → ``0 to 5e8 USD``."""
+    from compliance.facts.declared import parse_number
+
+    text = str(answer)
+    unit = unit_of(fact)
+    try:
+        if ".." in text:
+            low, _, high = text.partition("..")
+            return f"{quantity(parse_number(low), fact)} to {quantity(parse_number(high), fact)} {unit}".strip()
+        return f"{quantity(parse_number(text), fact)} {unit}".strip() if unit else text
+    except ValueError:
+        return text
 
 
 def register(app: Any) -> None:
@@ -143,10 +194,14 @@ def register(app: Any) -> None:
         fact_label=fact_label,
         factor_text=factor_text,
         count=numbers.count,
+        answer_text=answer_text,
+        because=because,
     )
     env.globals.update(
         VERDICT_WORDS=VERDICT_WORDS,
         OUTCOME_WORDS=OUTCOME_WORDS,
         OUTCOME_MEANING=OUTCOME_MEANING,
         STATUS_WORDS=STATUS_WORDS,
+        DECIDED_BY=DECIDED_BY,
+        CAVEAT_WORDS=CAVEAT_WORDS,
     )

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from compliance.services.paging import Page, page_bounds
 from compliance.storage.tables import CheckDataRow, CheckRow, FindingRow, ModelRow
-from web.dashboard.thresholds import COMPUTE_FACT, Compute, Position, bands, position
+from web.dashboard.thresholds import COMPUTE_FACT, Compute, Position, band_index, bands, position
 
 SORTS = {
     "model": "model id",
@@ -151,13 +151,13 @@ def list_models(
     cut = sorted(values)
     keyed = [(row, computes.get(row[3], UNKNOWN) if row[3] else UNKNOWN) for row in rows]
     if filters.band:
-        keyed = [(row, c) for row, c in keyed if band_key(c.point, cut) == filters.band]
+        keyed = [(row, c) for row, c in keyed if band_key(c, cut) == filters.band]
     if filters.sort in ("compute", "-compute"):
         known = [item for item in keyed if item[1].point is not None]
         known.sort(key=lambda item: item[1].point or 0.0, reverse=filters.sort == "-compute")
         keyed = known + [item for item in keyed if item[1].point is None]
     elif filters.sort == "distance":
-        keyed.sort(key=lambda item: _distance_key(item[1].point, cut, item[0][0]))
+        keyed.sort(key=lambda item: _distance_key(item[1], cut, item[0][0]))
     chosen = keyed[offset : offset + limit]
     entries = [ModelEntry(r[0], r[1], r[2], r[3], r[4], c, position(c, cut)) for r, c in chosen]
     return Page(entries, len(keyed), filters.page, filters.per_page)
@@ -166,15 +166,15 @@ def list_models(
 UNKNOWN = Compute(None, None, None)
 
 
-def band_key(point: float | None, cut: Sequence[float]) -> str:
-    """The key of the band ``point`` falls in (``cut`` ascending), as :func:`position` decides it."""
-    if point is None or point <= 0:
-        return "unknown"
-    return bands(cut)[bisect.bisect_left(cut, point)].key
+def band_key(compute: Compute, cut: Sequence[float]) -> str:
+    """The key of the band ``compute`` falls in (``cut`` ascending), as :func:`position` decides it."""
+    index = band_index(compute, cut)
+    return "unknown" if index is None else bands(cut)[index].key
 
 
-def _distance_key(point: float | None, cut: Sequence[float], model_id: str) -> tuple[bool, float, str]:
-    if point is None or point <= 0:
+def _distance_key(compute: Compute, cut: Sequence[float], model_id: str) -> tuple[bool, float, str]:
+    point = compute.point
+    if point is None or band_index(compute, cut) is None:
         return (True, 0.0, model_id)
     at = bisect.bisect_left(cut, point)
     return (at >= len(cut), cut[at] / point if at < len(cut) else 0.0, model_id)

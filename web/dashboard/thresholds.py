@@ -3,12 +3,15 @@
 A threshold is a rule leaf ``training_compute_flop > N`` (or ``>=``) in a rule's ``when``.
 Thresholds are grouped by rule set (a regime); the distinct values across all regimes cut the
 compute axis into bands (below 1e23, 1e23 to 1e25, ...). A model's position uses its compute
-value, or the upper end of its interval when only a bound is known; an interval that crosses
-a threshold is flagged, since the rules then answer "uncertain".
+value; a model known only by bounds ("at most 1e25") has a band only when its whole interval
+lies inside one, and is otherwise "compute unknown" (counted there too), since any band named
+for it could be wrong. An interval that crosses a threshold is flagged, since the rules then
+answer "uncertain".
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -63,8 +66,21 @@ class Compute:
 
     @property
     def point(self) -> float | None:
-        """The number placed on the axis: the value, else the upper bound, else None."""
+        """The number placed on the axis and sorted by: the value, else the upper bound, else None."""
         return self.value if self.value is not None else self.high
+
+    def text(self) -> str:
+        """``3.1e24``; without a value, what the bounds say: ``unknown, at most 1e25``."""
+        low = self.low if self.low is not None and self.low > 0 else None
+        if self.value is not None:
+            return format_number(self.value)
+        if low is not None and self.high is not None:
+            return f"unknown, {format_number(low)} to {format_number(self.high)}"
+        if self.high is not None:
+            return f"unknown, at most {format_number(self.high)}"
+        if low is not None:
+            return f"unknown, at least {format_number(low)}"
+        return "unknown"
 
     @classmethod
     def from_fact(cls, fact: Mapping[str, Any] | None) -> Compute:
@@ -162,17 +178,34 @@ def _bands(values: tuple[float, ...]) -> tuple[Band, ...]:
 UNKNOWN_BAND = Band("unknown", "compute unknown", None, None)
 
 
+def band_index(compute: Compute, values: Sequence[float]) -> int | None:
+    """Which band (an index into :func:`bands`) holds ``compute``; None when it is unknown.
+
+    A band is ``(lower threshold, upper threshold]``, as the rules' "> N" draw it. Without a
+    value, the interval must lie inside one band: "at most 1e25" could be anywhere below 1e25.
+    """
+    if compute.value is not None:
+        return bisect.bisect_left(values, compute.value) if compute.value > 0 else None
+    if compute.high is None or compute.high <= 0:
+        return None
+    top = bisect.bisect_left(values, compute.high)
+    bottom = bisect.bisect_left(values, compute.low) if compute.low is not None and compute.low > 0 else 0
+    return top if bottom == top else None
+
+
 def position(compute: Compute, values: Sequence[float]) -> Position:
     """Band, next threshold and distance of ``compute`` on the axis cut at ``values``."""
     all_bands = _bands(tuple(values))
     point = compute.point
     if point is None or point <= 0:
         return Position(UNKNOWN_BAND, None, None)
-    index = sum(1 for v in values if point > v)
-    following = [v for v in values if v >= point]
-    upcoming = following[0] if following else None
-    low = compute.low if compute.low is not None else point
+    low = compute.low if compute.low is not None else (point if compute.value is not None else 0.0)
     high = compute.high if compute.high is not None else math.inf
     crosses = tuple(v for v in values if low <= v < high)
+    index = band_index(compute, values)
+    if index is None:
+        return Position(UNKNOWN_BAND, None, None, crosses)
+    following = [v for v in values if v >= point]
+    upcoming = following[0] if following else None
     factor = upcoming / point if upcoming is not None else None
     return Position(all_bands[index], upcoming, factor, crosses)

@@ -63,3 +63,17 @@ def test_resolve_options_fills_defaults_and_declares_facts() -> None:
     assert (fact.name, fact.value, fact.method, fact.evidence[0].source) == ("parameters", 7e9, "declared", "api")
     pinned = resolve_options({"as_of": "2024-12-31"}, today=date(2026, 5, 1), origin="api").options
     assert pinned.as_of == date(2024, 12, 31)
+
+
+def test_declared_by_names_who_declared_each_fact_in_its_evidence() -> None:
+    stored = normalise_options({
+        "facts": {"public_service_cn": False, "parameters": "7B"},
+        "declared_by": {"public_service_cn": "  ana@example.com\nin the dashboard "},
+    })  # fmt: skip
+    assert stored["declared_by"] == {"public_service_cn": "ana@example.com in the dashboard"}
+    facts = {f.name: f for f in resolve_options(stored, today=date(2026, 5, 1), origin="check inputs").declared}
+    assert facts["public_service_cn"].evidence[0].source == "declared by ana@example.com in the dashboard"
+    assert facts["parameters"].evidence[0].source == "check inputs"
+    for bad in ({"public_service_cn": "x" * 201}, {"training_tokens": "ana"}, "ana"):
+        with pytest.raises(UsageError, match="declared_by"):
+            normalise_options({"facts": {"public_service_cn": True}, "declared_by": bad})

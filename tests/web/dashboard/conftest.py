@@ -79,6 +79,15 @@ def app(settings: Settings, celery: RecordingCelery) -> Iterator[Flask]:
     flask_app.extensions["compliance"].database.dispose()
 
 
+@pytest.fixture
+def hub_app(settings: Settings, celery: RecordingCelery, hub: Any) -> Iterator[Flask]:
+    """The web app reaching the test hub (demo registry), for checks run here of hub models."""
+    flask_app = make_app(settings.with_overrides(hf_endpoint=hub.url, hub_offline=False, hub_retries=0), celery=celery)
+    yield flask_app
+    flask_app.extensions["dashboard"].engine.dispose()
+    flask_app.extensions["compliance"].database.dispose()
+
+
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     """Log in through the form (fetching its CSRF token first)."""
     page = client.get("/login")

@@ -58,6 +58,15 @@ def stored_check(
     return check_id
 
 
+def run_stored(app: Flask, check_id: str) -> None:
+    """Run a queued check here, as the worker would (hub models go to the app's hub)."""
+    from compliance.services.checks import run_check
+    from compliance.storage.db import session_factory
+
+    factory = session_factory(app.extensions["dashboard"].engine)
+    run_check(factory, check_id, settings=app.extensions["dashboard"].settings)
+
+
 def registry_model(app: Flask, model_id: str, check_id: str | None) -> None:
     """Put a model in the registry with ``check_id`` as its latest check (what a scan does)."""
     from compliance.storage.db import session_scope
@@ -65,3 +74,17 @@ def registry_model(app: Flask, model_id: str, check_id: str | None) -> None:
 
     with session_scope(app.extensions["dashboard"].engine) as session:
         session.add(ModelRow(id=model_id, author=model_id.split("/")[0], latest_check_id=check_id, last_sha="a" * 40))
+
+
+def known_only_by_bounds(app: Flask, check_id: str, *, low: float | None = None, high: float | None = None) -> None:
+    """Make a stored check's training compute known only by bounds (as a card-only estimate can be)."""
+    from compliance.storage.db import session_scope
+    from compliance.storage.tables import CheckDataRow
+
+    with session_scope(app.extensions["dashboard"].engine) as session:
+        data = session.get(CheckDataRow, check_id)
+        assert data is not None and data.facts is not None
+        facts = dict(data.facts)
+        facts["training_compute_flop"] = {**facts["training_compute_flop"], "value": None, "low": low, "high": high}
+        data.facts = facts
+        session.add(data)

@@ -6,13 +6,14 @@ import json
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from compliance.services.checks import get_inputs
+from compliance.services.checks import get_inputs, get_report
 from compliance.storage.db import session_scope
-from tests.web.dashboard.conftest import csrf_from
-from tests.web.dashboard.data import stored_check
+from tests.web.dashboard.conftest import csrf_from, login
+from tests.web.dashboard.data import run_stored, stored_check
 from tests.web.support import RecordingCelery
 
 
@@ -39,6 +40,44 @@ def test_the_form_queues_a_check_with_its_options_after_commit(
     assert options["destination"] == "AE" and options["hardware"] == "h100-sxmx8"
     assert options["markets"] == ["EU", "US-CA"] and options["rules"] == ["eu-ai-act-gpai"]
     assert options["open_weights"] is True and options["as_of"] == "2026-01-15" and options["fail_on"] == "medium"
+
+
+def test_the_form_asks_the_deployment_questions_with_their_defaults_stated(
+    client_as: Callable[[str], FlaskClient],
+) -> None:
+    html = client_as("submitter").get("/checks/new").get_data(as_text=True)
+    for label, default in (
+        ("Markets", "None ticked (the default): every market"),
+        ("Offered to the public in China", "Default no"),
+        ("Weights published", "Default: as the hub shows"),
+        ("Developer&#39;s annual revenue", "Default under $500 million"),
+    ):
+        assert label in html and default in html, label
+    assert '<option selected value="no">no (default)</option>' in html
+    assert '<option selected value="under">under $500 million</option>' in html
+
+
+def test_a_default_check_of_a_small_model_is_decided(hub_app: Flask, celery: RecordingCelery) -> None:
+    """With the form's defaults, nothing the deployment decides is left unknown: tiny-random-llama passes."""
+    client = hub_app.test_client()
+    login(client, "submitter@example.com")
+    response = _submit(client, model_id="demo-labs/tiny-random-llama", public_service_cn="no", revenue="under")
+    check_id = response.headers["Location"].rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+    run_stored(hub_app, check_id)
+    with session_scope(hub_app.extensions["dashboard"].engine) as session:
+        report = get_report(session, check_id) or {}
+    assert report["summary"]["outcome"] == "pass", [
+        f["rule_id"] for f in report["findings"] if f["verdict"] == "uncertain"
+    ]
+    china = report["facts"]["public_service_cn"]
+    assert (
+        china["value"] is False
+        and china["evidence"][0]["source"] == "declared by submitter@example.com in the dashboard"
+    )
+    revenue = report["facts"]["developer_revenue_usd"]
+    assert (revenue["low"], revenue["high"]) == (0, 5e8)
+    page = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert "Offered to the public in China" in page and "declared by submitter@example.com in the dashboard" in page
 
 
 def test_bad_input_is_shown_on_the_form_and_nothing_is_queued(
@@ -86,7 +125,7 @@ def test_result_page_shows_verdict_findings_facts_chart_and_links(
     assert verdict and verdict.group(1) in ("Pass", "Fail", "Inconclusive")
     # 6 x 8.03e9 x 1.5e13 = 7.2e23 FLOP, above the EU's 1e23 indicative criterion.
     finding = html[html.index('id="finding-eu.gpai.copyright_and_summary"') :]
-    finding = finding[: finding.index("</article>")]
+    finding = finding[: finding.index("</details>")]
     assert "training compute" in finding and "7.23e23" in finding and "1e23" in finding and "&gt;" in finding
     assert 'href="https://eur-lex.europa.eu' in finding and "Art. 53" in finding
     assert "in force" in finding and "from 2025-08-02" in finding
@@ -156,3 +195,111 @@ def test_checks_list_filters_and_pages(app: Flask, client_as: Callable[[str], Fl
 def test_unknown_check_is_a_404_page(client_as: Callable[[str], FlaskClient]) -> None:
     response = client_as("viewer").get("/checks/doesnotexist")
     assert response.status_code == 404 and "Not Found" in response.get_data(as_text=True)
+
+
+UNDECIDED = {"open_weights": True, "facts": {"training_compute_flop": "5e23..2e24"}}
+
+
+def _settle(client: FlaskClient, check_id: str, **answers: str) -> object:
+    token = csrf_from(client.get(f"/checks/{check_id}").get_data(as_text=True))
+    return client.post(f"/checks/{check_id}/settle", data={"csrf_token": token, **answers})
+
+
+def test_the_verdict_names_what_decided_it_before_the_details(
+    app: Flask, client_as: Callable[[str], FlaskClient]
+) -> None:
+    # Declared 3e24 FLOP and published weights: the release review above 1e24 (high) fails the gate.
+    options = {"markets": ["EU"], "open_weights": True, "facts": {"training_compute_flop": "3e24"}}
+    check_id = stored_check(app, "acme/big", options=options)
+    html = client_as("viewer").get(f"/checks/{check_id}").get_data(as_text=True)
+    banner = html[html.index('id="verdict-h"') : html.index('id="findings-h"')]
+    assert "Verdict: Fail" in banner and "Decided by" in banner
+    assert 'href="#finding-org.release.review_large"' in banner and "Release review before publishing" in banner
+    assert "training compute 3e24 &gt; 1e24" in banner  # the comparison that decided it
+    # The deciding finding comes first and open; the other triggered ones are folded.
+    findings = html[html.index('id="findings-h"') : html.index('id="details-h"')]
+    opened = re.findall(r'<details class="finding finding-(\w+)" id="finding-([^"]+)"( open)?>', findings)
+    assert opened[0] == ("triggered", "org.release.review_large", " open")
+    assert all(not is_open for _, _, is_open in opened[1:]) and len(opened) > 1
+    severities = re.findall(r'<summary><h3>.*?<span class="sev sev-(\w+)">', findings)
+    order = ["critical", "high", "medium", "low", "info"]
+    assert severities == sorted(severities, key=order.index)
+    # Every detail below the findings is folded.
+    for heading in ("context-h", "compute-h", "facts-h", "lineage-h"):
+        assert re.search(rf'<details class="detail">\s*<summary><h2 id="{heading}">', html), heading
+
+
+def test_caveats_stand_next_to_the_verdict(app: Flask, client_as: Callable[[str], FlaskClient]) -> None:
+    card = "---\nlicense: apache-2.0\npipeline_tag: text-generation\n---\n# A model with no training figures\n"
+    check_id = stored_check(app, "acme/unknown", card=card)
+    html = client_as("viewer").get(f"/checks/{check_id}").get_data(as_text=True)
+    banner = html[html.index('id="verdict-h"') : html.index('id="findings-h"')]
+    assert 'id="caveats-h">Caveats</h3>' in banner
+    assert "<strong>Facts unknown:</strong> training_compute_flop is unknown" in banner
+
+
+def test_settle_questions_are_answered_in_place(
+    app: Flask, client_as: Callable[[str], FlaskClient], celery: RecordingCelery
+) -> None:
+    # Compute declared as 5e23..2e24, so "> 1e24" is undecided; every market, so the public service
+    # in China is asked too.
+    first = stored_check(app, "acme/model-a", options=UNDECIDED)
+    client = client_as("submitter")
+    html = client.get(f"/checks/{first}").get_data(as_text=True)
+    finding = html[html.index('id="finding-org.release.review_large"') :]
+    finding = finding[: finding.index("</details>")]
+    assert 'action="/checks/' + first + '/settle"' in finding and 'name="csrf_token"' in finding
+    assert 'type="radio" name="answer-training_compute_flop" value="5e23"' in finding and "5e23 FLOP" in finding
+    assert 'name="value-training_compute_flop"' in finding
+    assert 'name="answer-public_service_cn" value="no"' in html
+    response = _settle(client, first, **{"answer-public_service_cn": "no", "answer-training_compute_flop": "2e24"})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    second = response.headers["Location"].rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+    assert second != first and celery.sent[-1]["args"] == [second]
+    with session_scope(app.extensions["dashboard"].engine) as session:
+        options = (get_inputs(session, second) or {})["options"]
+        assert (get_inputs(session, second) or {})["uploaded"] is not None  # the same model's metadata
+    assert options["facts"] == {"public_service_cn": "no", "training_compute_flop": "2e24"}
+    assert options["declared_by"] == dict.fromkeys(options["facts"], "submitter@example.com in the dashboard")
+    run_stored(app, second)
+    with session_scope(app.extensions["dashboard"].engine) as session:
+        report = get_report(session, second) or {}
+    verdicts = {f["rule_id"]: f["verdict"] for f in report["findings"]}
+    assert verdicts["org.release.review_large"] == "triggered"
+    assert verdicts["cn.genai.service_filing"] == "not_triggered"
+    evidence = report["facts"]["training_compute_flop"]["evidence"][0]
+    assert evidence["source"] == "declared by submitter@example.com in the dashboard"
+    # A figure of one's own wins over the radio button beside it.
+    response = _settle(client, first, **{"answer-training_compute_flop": "2e24", "value-training_compute_flop": "8e23"})
+    with session_scope(app.extensions["dashboard"].engine) as session:
+        third = response.headers["Location"].rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+        assert (get_inputs(session, third) or {})["options"]["facts"] == {"training_compute_flop": "8e23"}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {"answer-parameters": "7B"},  # not asked
+        {"answer-public_service_cn": "maybe"},  # not an answer offered
+        {"value-public_service_cn": "yes"},  # a flag takes the answers offered only
+        {"value-training_compute_flop": "lots"},  # not a number
+    ],
+)
+def test_settle_accepts_only_the_questions_asked(
+    app: Flask, client_as: Callable[[str], FlaskClient], celery: RecordingCelery, answers: dict[str, str]
+) -> None:
+    first = stored_check(app, "acme/model-a", options=UNDECIDED)
+    response = _settle(client_as("submitter"), first, **answers)
+    assert response.status_code == 400 and celery.sent == []  # type: ignore[attr-defined]
+
+
+def test_settle_needs_a_submitter_and_the_form_token(app: Flask, client_as: Callable[[str], FlaskClient]) -> None:
+    first = stored_check(app, "acme/model-a", options=UNDECIDED)
+    viewer = client_as("viewer")
+    html = viewer.get(f"/checks/{first}").get_data(as_text=True)
+    assert "/settle" not in html and "What would settle it:" in html  # the questions, as text
+    assert viewer.post(f"/checks/{first}/settle", data={"answer-public_service_cn": "no"}).status_code == 403
+    submitter = client_as("submitter")
+    assert submitter.post(f"/checks/{first}/settle", data={"answer-public_service_cn": "no"}).status_code == 400
+    assert "<form" not in client_as("viewer").get(f"/checks/{first}/print").get_data(as_text=True)

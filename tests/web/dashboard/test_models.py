@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.dashboard.data import registry_model, stored_check
+from tests.web.dashboard.data import known_only_by_bounds, registry_model, stored_check
 
 # model id -> declared training compute (None: leave it to the card's 15T tokens, about 7.2e23)
 MODELS = {"acme/small": "4e21", "acme/mid": None, "acme/big": "3e25", "beta/huge": "2e26", "beta/unknown": "skip"}
@@ -106,3 +106,22 @@ def test_overview_counts_bands_and_distances(registry: dict[str, str], client_as
     assert rows["ge1e26"] == "1" and rows["unknown"] == "1"
     nearest = html[html.index('id="near-h"') :]
     assert nearest.index("acme/big") < nearest.index("acme/small")  # 3e25 is x3.3 from 1e26; 4e21 is x25 from 1e23
+
+
+def test_a_model_known_only_by_an_upper_bound_counts_as_unknown(
+    app: Flask, client_as: Callable[..., FlaskClient]
+) -> None:
+    for model_id, high in (("acme/bounded", 1e25), ("acme/tiny", 1.6e20)):
+        check_id = stored_check(app, model_id)
+        known_only_by_bounds(app, check_id, high=high)
+        registry_model(app, model_id, check_id)
+    client = client_as("viewer")
+    html = client.get("/").get_data(as_text=True)
+    rows = dict(re.findall(r'<a href="/models\?band=([^"]+)">[^<]+</a></th><td>(\d+)</td>', html))
+    # "at most 1e25" could lie in any band below 1e25; "at most 1.6e20" lies wholly below 1e23.
+    assert rows["unknown"] == "1" and rows["lt1e23"] == "1" and rows.get("1e24-1e25", "0") == "0"
+    assert "acme/tiny" in html[html.index('id="near-h"') :] and "unknown, at most 1.6e20" in html
+    assert _models(client, "?band=unknown") == ["acme/bounded"] and _models(client, "?band=lt1e23") == ["acme/tiny"]
+    table = client.get("/models").get_data(as_text=True)
+    assert "unknown, at most 1e25" in table and "≤" not in table
+    assert _models(client, "?sort=distance") == ["acme/tiny", "acme/bounded"]  # an unknown band has no distance

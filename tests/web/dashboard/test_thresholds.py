@@ -36,7 +36,10 @@ def test_bands_cut_the_axis_at_each_threshold() -> None:
         (Compute(3.8e25, 3e25, 4.9e25), "1e25 FLOP or more", None, None, ()),
         (Compute(7.2e23, 5.2e23, 1.03e24), "1e23 to 1e25 FLOP", 1e25, 1e25 / 7.2e23, ()),
         (Compute(9e24, 8e24, 2e25), "1e23 to 1e25 FLOP", 1e25, 1e25 / 9e24, (1e25,)),
-        (Compute(None, None, 1.6e20), "below 1e23 FLOP", 1e23, 1e23 / 1.6e20, ()),  # an upper bound only
+        (Compute(None, None, 1.6e20), "below 1e23 FLOP", 1e23, 1e23 / 1.6e20, ()),  # a bound inside one band
+        (Compute(None, None, 1e25), "compute unknown", None, None, (1e23,)),  # "at most 1e25": any band below
+        (Compute(None, 2e23, 9e24), "1e23 to 1e25 FLOP", 1e25, 1e25 / 9e24, ()),  # bounds inside one band
+        (Compute(None, 5e22, 9e24), "compute unknown", None, None, (1e23,)),
         (Compute(None, None, None), "compute unknown", None, None, ()),
         (Compute(1e23, 1e23, 1e23), "below 1e23 FLOP", 1e23, 1.0, ()),  # "> 1e23" is not met at 1e23
     ],
@@ -45,6 +48,21 @@ def test_position(compute: Compute, band: str, upcoming: float | None, factor: f
     where = position(compute, [1e23, 1e25])
     assert where.band.label == band and where.next_threshold == upcoming and where.crosses == crosses
     assert where.factor == pytest.approx(factor) if factor is not None else where.factor is None
+
+
+@pytest.mark.parametrize(
+    ("compute", "text"),
+    [
+        (Compute(3.8e25, 3e25, 4.9e25), "3.8e25"),
+        (Compute(None, None, 1e25), "unknown, at most 1e25"),
+        (Compute(None, 0.0, 1e25), "unknown, at most 1e25"),
+        (Compute(None, 2e23, 9e24), "unknown, 2e23 to 9e24"),
+        (Compute(None, 2e23, None), "unknown, at least 2e23"),
+        (Compute(None, None, None), "unknown"),
+    ],
+)
+def test_compute_in_words(compute: Compute, text: str) -> None:
+    assert compute.text() == text
 
 
 def test_compute_from_a_report_fact() -> None:

@@ -14,9 +14,10 @@ from compliance.storage.tables import CheckRow, CheckSource, CheckStatus
 from web.dashboard.auth import current_user, requires
 from web.dashboard.blueprint import arg, arg_page, bp, not_found_unless
 from web.dashboard.chart import build_chart
-from web.dashboard.forms import ActionForm, CheckForm, choices
-from web.dashboard.present import group_findings
+from web.dashboard.forms import REVENUE_BANDS, ActionForm, CheckForm, choices
+from web.dashboard.present import deciding_findings, group_findings
 from web.dashboard.security import SUBMIT_LIMIT
+from web.dashboard.settle import ANSWER_FIELD, VALUE_FIELD, answers_from, takes_a_value
 from web.dashboard.state import db, state
 from web.dashboard.thresholds import COMPUTE_FACT, Compute, position, regimes, threshold_values
 
@@ -58,7 +59,7 @@ def _hardware_choices() -> list[tuple[str, str]]:
     return [(acc.id, f"{acc.vendor} {acc.name}") for acc in load_catalog()]
 
 
-def _options(form: CheckForm) -> dict[str, Any]:
+def _options(form: CheckForm, user_email: str) -> dict[str, Any]:
     options: dict[str, Any] = {"fail_on": form.fail_on.data or "high"}
     if form.destination.data:
         options["destination"] = form.destination.data.strip()
@@ -72,7 +73,21 @@ def _options(form: CheckForm) -> dict[str, Any]:
         options["open_weights"] = form.open_weights.data == "yes"
     if form.as_of.data:
         options["as_of"] = form.as_of.data.isoformat()
+    # The deployment questions people can answer: declared facts, with the person as evidence.
+    facts: dict[str, Any] = {}
+    if form.public_service_cn.data in ("yes", "no"):
+        facts["public_service_cn"] = form.public_service_cn.data == "yes"
+    if form.revenue.data in REVENUE_BANDS:
+        facts["developer_revenue_usd"] = REVENUE_BANDS[form.revenue.data][1]
+    if facts:
+        options["facts"] = facts
+        options["declared_by"] = dict.fromkeys(facts, declarer(user_email))
     return options
+
+
+def declarer(email: str) -> str:
+    """How a dashboard user appears in the evidence of the facts they declare."""
+    return f"{email} in the dashboard"
 
 
 @bp.route("/checks/new", methods=["GET", "POST"])
@@ -96,7 +111,7 @@ def new_check() -> Any:
                     model_ref=(form.model_id.data or "").strip(),
                     revision=(form.revision.data or "").strip() or None,
                     source=CheckSource.DASHBOARD.value,
-                    options=_options(form),
+                    options=_options(form, user.email),
                     requested_by=user.email,
                     queue=INTERACTIVE_QUEUE,
                 )
@@ -134,10 +149,12 @@ def _result_context(row: CheckRow, report: dict[str, Any]) -> dict[str, Any]:
         "report": report,
         "inputs": get_inputs(db(), row.id) or {},
         "groups": group_findings(report.get("findings") or []),
+        "deciding": deciding_findings(report),
         "compute": compute,
         "position": position(compute, values),
         "chart": build_chart(compute, all_regimes),
         "action": ActionForm(),
+        "settle_fields": {"answer": ANSWER_FIELD, "value": VALUE_FIELD, "takes_a_value": takes_a_value},
     }
 
 
@@ -200,27 +217,28 @@ def check_report(check_id: str, fmt: str) -> Any:
     return response
 
 
-@bp.route("/checks/<check_id>/rerun", methods=["POST"])
-@requires("submitter")
-def rerun(check_id: str) -> Any:
-    """Check the same model with the same options again (e.g. after adding a waiver)."""
+def _submitter() -> Any:
+    """The signed-in account for a POST that queues a check: CSRF checked, submissions rate-limited."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; please try again.")
     user = current_user()
     assert user is not None
     if not state().rate.hit(SUBMIT_LIMIT, "submit", str(user.id)):
         abort(429, "Too many checks submitted in the last minute; wait a little.")
+    return user
+
+
+def _check_again(row: CheckRow, inputs: dict[str, Any], options: dict[str, Any], email: str) -> Any:
+    """Queue a check of ``row``'s model (or its uploaded metadata) with ``options``; go to its page."""
     session = db()
-    row = not_found_unless(get_check(session, check_id[:64]))
-    inputs = get_inputs(session, row.id) or {}
     try:
         new = submit_check(
             session,
             model_ref=row.model_ref,
             revision=row.revision,
             source=CheckSource.DASHBOARD.value,
-            options=inputs.get("options") or {},
-            requested_by=user.email,
+            options=options,
+            requested_by=email,
             queue=INTERACTIVE_QUEUE,
             uploaded=inputs.get("uploaded"),
         )
@@ -230,3 +248,31 @@ def rerun(check_id: str) -> Any:
     queue_after_commit(session, "check", new.id, INTERACTIVE_QUEUE)
     session.commit()
     return redirect(url_for("dashboard.check", check_id=new.id))
+
+
+@bp.route("/checks/<check_id>/rerun", methods=["POST"])
+@requires("submitter")
+def rerun(check_id: str) -> Any:
+    """Check the same model with the same options again (e.g. after adding a waiver)."""
+    user = _submitter()
+    row = not_found_unless(get_check(db(), check_id[:64]))
+    inputs = get_inputs(db(), row.id) or {}
+    return _check_again(row, inputs, dict(inputs.get("options") or {}), user.email)
+
+
+@bp.route("/checks/<check_id>/settle", methods=["POST"])
+@requires("submitter")
+def settle(check_id: str) -> Any:
+    """Answer an uncertain finding's questions: the same check again, the answers declared by this user."""
+    user = _submitter()
+    row = not_found_unless(get_check(db(), check_id[:64]))
+    report = not_found_unless(get_report(db(), row.id) if row.status == CheckStatus.DONE else None)
+    try:
+        answers = answers_from(request.form, report.get("findings") or [])
+    except UsageError as exc:
+        abort(400, exc.one_line())
+    inputs = get_inputs(db(), row.id) or {}
+    options = dict(inputs.get("options") or {})
+    options["facts"] = {**(options.get("facts") or {}), **answers}
+    options["declared_by"] = {**(options.get("declared_by") or {}), **dict.fromkeys(answers, declarer(user.email))}
+    return _check_again(row, inputs, options, user.email)

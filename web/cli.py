@@ -56,6 +56,7 @@ def serve(argv: list[str]) -> int:
     if not 0 <= ns.port <= 65535 or not 1 <= ns.threads <= 256 or not 1 <= ns.workers <= 64:
         raise UsageError("--port must be 0-65535, --threads 1-256 and --workers 1-64")
     settings = load_settings()
+    _require_drivers(settings)
     if ns.workers > 1:
         _refuse_embedded(settings)
     _probe_port(ns.host, ns.port)
@@ -97,6 +98,12 @@ def _probe_port(host: str, port: int) -> None:
         socket.create_server((host, port)).close()
     except OSError as exc:
         raise _cannot_listen(host, port, exc) from None
+
+
+def _require_drivers(settings: Any) -> None:
+    from web.db import require_drivers
+
+    require_drivers(settings)
 
 
 def _refuse_embedded(settings: Any) -> None:
@@ -143,7 +150,9 @@ def worker(argv: list[str]) -> int:
     from web.worker.celery_app import create_celery
     from web.worker.tasks import RECOVER_AFTER_KEY
 
-    app = create_celery(load_settings())
+    settings = load_settings()
+    _require_drivers(settings)  # the worker opens the database in its first task, after the fork
+    app = create_celery(settings)
     if ns.recover_after is not None:
         app.conf[RECOVER_AFTER_KEY] = ns.recover_after
     args = ["worker", "--queues", ",".join(queues), "--pool", ns.pool, "--loglevel", ns.loglevel]
@@ -172,6 +181,7 @@ def beat(argv: list[str]) -> int:
     from web.worker.celery_app import TICK_ENTRY, create_celery
 
     settings = load_settings()
+    _require_drivers(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_celery(settings)
     if ns.tick is not None:

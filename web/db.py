@@ -22,6 +22,19 @@ if TYPE_CHECKING:
     from compliance.storage.db import SessionFactory
 
 
+def require_drivers(settings: Settings) -> None:
+    """Refuse, at start-up and before anything connects or forks, a SQLAlchemy URL in the settings
+    whose driver is not installed (a UsageError naming the package): the service database, and the
+    broker and result backend when they are SQLAlchemy URLs (``sqla+...``, ``db+...``) too."""
+    from compliance.storage.db import database_url
+
+    database_url(settings.effective_database_url)
+    for prefix, url in (("sqla+", settings.effective_broker_url), ("db+", settings.effective_result_backend)):
+        if url.startswith(prefix):
+            # Celery and kombu open these themselves, with SQLAlchemy's default driver.
+            database_url(url.removeprefix(prefix), as_given=True)
+
+
 @dataclass
 class Database:
     """An engine and its session factory, for one database URL."""

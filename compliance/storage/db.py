@@ -30,14 +30,57 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _AFTER_COMMIT_KEY = "compliance.after_commit"
 
 SessionFactory = Callable[[], Session]
+DEFAULT_PG = "postgresql+psycopg"
+# The module a driver imports -> what to install for it.
+_DRIVER_PACKAGES = {
+    "psycopg": "psycopg[binary]",
+    "psycopg2": "psycopg2-binary",
+    "pg8000": "pg8000",
+    "pysqlite2": "pysqlite3",
+}
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``), configured as above."""
+def database_url(url: str, *, as_given: bool = False) -> sa.URL:
+    """``url`` parsed and checked: SQLite or PostgreSQL, with its driver importable.
+
+    A bare ``postgresql://`` means psycopg (3), the driver installed with compliance, where
+    SQLAlchemy before 2.1 picks psycopg2 (``as_given``: keep SQLAlchemy's choice, for a URL
+    another library opens). A driver that is not installed is a UsageError naming the package to
+    install, raised before anything connects (entry points call this at start-up).
+    """
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
         raise UsageError(f"not a database URL: {_redact(url)!r}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise UsageError(
+            f"unsupported database {parsed.get_backend_name()!r} in {_redact(url)!r}: "
+            "use sqlite:///PATH or postgresql+psycopg://..."
+        )
+    if parsed.drivername == "postgresql" and not as_given:
+        parsed = parsed.set(drivername=DEFAULT_PG)
+    usual = "sqlite:///PATH" if parsed.get_backend_name() == "sqlite" else f"{DEFAULT_PG}://..."
+    try:
+        dialect = parsed.get_dialect()
+    except sa.exc.NoSuchModuleError:
+        raise UsageError(f"unknown database driver {parsed.drivername!r} in {_redact(url)!r}: use {usual}") from None
+    if dialect.is_async:
+        raise UsageError(f"the asynchronous driver in {_redact(url)!r} is not supported: use {usual}")
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        package = _DRIVER_PACKAGES.get(exc.name or "", exc.name or parsed.get_driver_name())
+        why = "" if isinstance(exc, ModuleNotFoundError) else f" ({' '.join(str(exc).split())})"
+        raise UsageError(
+            f"the database driver {parsed.get_driver_name()!r} in {_redact(url)!r} is not installed{why}: "
+            f"pip install '{package}', or use {usual}, whose driver comes with compliance"
+        ) from None
+    return parsed
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``), configured as above."""
+    parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             # The default database lives in data_dir, which a fresh checkout does not have yet.
@@ -47,11 +90,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.get_backend_name() != "postgresql":
-        raise UsageError(
-            f"unsupported database {parsed.get_backend_name()!r} in {_redact(url)!r}: "
-            "use sqlite:///PATH or postgresql+psycopg://..."
-        )
     return sa.create_engine(parsed, echo=echo, json_serializer=_to_json, pool_pre_ping=True)
 
 

@@ -171,3 +171,33 @@ def test_serve_on_a_taken_port_is_a_one_line_error(
         with pytest.raises(ServiceError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
             cli.serve(["--port", str(port), "--workers", workers])
     assert "serving on" not in capsys.readouterr().err
+
+
+MISSING_DRIVER_URL = "postgresql+psycopg2://ci:secret@127.0.0.1:9/app"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["db", "upgrade"], ["serve", "--port", "0"], ["serve", "--port", "0", "--workers", "2"], ["worker"], ["beat"]],
+)
+def test_a_database_driver_that_is_not_installed_stops_the_service_commands(
+    env: Path, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    monkeypatch.setenv("COMPLIANCE_DATABASE_URL", MISSING_DRIVER_URL)
+    with pytest.raises(UsageError, match=r"pip install 'psycopg2-binary'"):
+        getattr(cli, argv[0])(argv[1:])
+
+
+def test_a_missing_driver_is_one_printed_line_and_exit_4(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    monkeypatch.setenv("COMPLIANCE_RESULT_BACKEND", "db+" + MISSING_DRIVER_URL)  # Celery's, checked too
+    result = subprocess.run([sys.executable, "-m", "web", "worker"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: the database driver 'psycopg2'") and "secret" not in result.stderr

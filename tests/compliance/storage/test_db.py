@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import threading
+import tomllib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from compliance.errors import UsageError
-from compliance.storage.db import SessionFactory, after_commit, insert_ignore, make_engine, session_scope
+from compliance.storage.db import (
+    SessionFactory,
+    after_commit,
+    database_url,
+    insert_ignore,
+    make_engine,
+    session_scope,
+)
 from compliance.storage.tables import AuditEventRow, ModelRow
 
 
@@ -145,3 +158,65 @@ def test_a_database_other_than_sqlite_or_postgresql_is_refused_at_once() -> None
     with pytest.raises(UsageError, match="unsupported database 'mysql'") as info:
         make_engine("mysql://user:secret@db.example/app")
     assert "secret" not in str(info.value)  # the password is never echoed
+
+
+class _AbsentDriverDialect(PGDialect_psycopg):
+    """A PostgreSQL dialect whose DBAPI module is not installed."""
+
+    driver = "absentdriver"
+
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        raise ModuleNotFoundError("No module named 'absent_driver'", name="absent_driver")
+
+
+def test_a_driver_that_is_not_installed_is_one_line_naming_the_package() -> None:
+    registry.register("postgresql.absentdriver", __name__, "_AbsentDriverDialect")
+    with pytest.raises(UsageError) as info:
+        make_engine("postgresql+absentdriver://ci:secret@db.example/app")
+    message = str(info.value)
+    assert "pip install 'absent_driver'" in message and "postgresql+psycopg://" in message
+    assert "secret" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "module", "package"),
+    [
+        ("postgresql+psycopg2://ci:secret@db.example/app", "psycopg2", "psycopg2-binary"),
+        ("postgresql+pg8000://ci:secret@db.example/app", "pg8000", "pg8000"),
+    ],
+)
+def test_the_usual_missing_drivers_name_their_pip_package(url: str, module: str, package: str) -> None:
+    if importlib.util.find_spec(module) is not None:
+        pytest.skip(f"{module} is installed here")
+    with pytest.raises(UsageError, match=re.escape(f"pip install '{package}'")) as info:
+        make_engine(url)
+    assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("postgresql+asyncpg://u@db.example/app", "asynchronous driver"),
+        ("sqlite+aiosqlite:///x.db", "asynchronous driver"),
+        ("postgresql+nosuchdriver://u@db.example/app", "unknown database driver"),
+        ("mysql+pymysql://u@db.example/app", "unsupported database 'mysql'"),
+    ],
+)
+def test_drivers_the_service_cannot_use_are_refused(url: str, words: str) -> None:
+    with pytest.raises(UsageError, match=words):
+        make_engine(url)
+
+
+def test_a_bare_postgresql_url_uses_the_installed_psycopg() -> None:
+    engine = make_engine("postgresql://u@db.example/app")  # nothing connects until used
+    assert engine.url.drivername == "postgresql+psycopg" and engine.dialect.driver == "psycopg"
+    engine.dispose()
+    # Another library opening the URL itself gets SQLAlchemy's own choice, checked as such.
+    assert database_url("postgresql://u@db.example/app", as_given=True).drivername == "postgresql"
+
+
+def test_the_default_install_carries_the_postgresql_driver() -> None:
+    project = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text())["project"]
+    assert any(dep.replace(" ", "").startswith("psycopg[binary]") for dep in project["dependencies"])
+    assert "postgres" in project["optional-dependencies"]  # the old extra still installs

@@ -61,7 +61,12 @@ def validate_uploaded(raw: Mapping[str, Any], *, source: str = "uploaded") -> di
         out["safetensors"] = headers
     if not out:
         raise UsageError("uploaded metadata needs a card, a config or safetensors headers", source=source)
-    size = len(json.dumps(out, default=str))
+    try:
+        # allow_nan=False: the API's JSON decoder reads NaN and Infinity, which JSON itself (and
+        # the database column the upload is stored in) refuses.
+        size = len(json.dumps(out, default=str, allow_nan=False))
+    except ValueError:
+        raise UsageError("uploaded metadata holds NaN or Infinity, which JSON does not allow", source=source) from None
     if size > MAX_UPLOAD_BYTES:
         raise UsageError(f"uploaded metadata is {size} bytes; the limit is {MAX_UPLOAD_BYTES}", source=source)
     return out

@@ -18,6 +18,8 @@ from compliance.services.uploads import inspect_uploaded, validate_uploaded
         ({"safetensors": "model.safetensors"}, "list of at most"),
         ({"safetensors": [{"file": "m.safetensors"}]}, "'header'"),
         ({"safetensors": [{"file": "", "header": {}}]}, "'file'"),
+        ({"config": {"hidden_size": float("nan")}}, "NaN or Infinity"),
+        ({"safetensors": [{"file": "m.safetensors", "header": {"w": {"shape": [float("inf")]}}}]}, "NaN or Infinity"),
     ],
 )
 def test_validate_uploaded_rejects_bad_shapes(raw: dict[str, Any], message: str) -> None:

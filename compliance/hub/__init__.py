@@ -4,6 +4,8 @@
   client's environment, sends requests (only to the configured endpoint), retries within a
   time budget and keeps the on-disk cache used offline.
 * :mod:`compliance.hub.errors` translates every hub failure into the project's errors.
+* :mod:`compliance.hub.access` records which tokens the hub accepted for gated and private
+  repositories, so that the cache serves their content to those tokens only.
 * :mod:`compliance.hub.info` is the slice of ``model_info`` the inspection uses.
 * :mod:`compliance.hub.gather` decides which files a model needs and reads them.
 * :mod:`compliance.hub.fingerprint` compares architectures (pure functions).

@@ -4,11 +4,14 @@ Layout under the cache root, one folder per hub (so two hubs never mix up a repo
 
     <host>-<hash>/info/<org>/<name>/<revision>.json   model_info, by revision asked and by sha
     <host>-<hash>/files/<org>/<name>/<sha>/<file>     files read at a commit sha (immutable)
+    <host>-<hash>/access/<org>/<name>.json            who may be served a gated or private repo's
+    <host>-<hash>/access.key                          content (see :mod:`compliance.hub.access`)
 
 Only content read at a 40-hex commit sha is cached as a file: it can never change. A
 description cached under a branch name is the last one seen, which is what offline mode
-answers with. Writes are atomic (temporary file, then rename) and failures to write are
-ignored: the cache only ever saves requests.
+answers with. Writes are atomic (temporary file, then rename), owner-only (0600), and failures
+to write are ignored: the cache only ever saves requests. This module stores and reads; whether
+what it holds may be served to a given token is decided by the client with the access ledger.
 """
 
 from __future__ import annotations
@@ -86,32 +89,41 @@ class HubCache:
     def save_file(self, repo_id: str, sha: str, filename: str, data: bytes) -> None:
         """Cache a file read at commit ``sha``."""
         if self.writable and is_sha(sha):
-            self._write(self._file_path(repo_id, sha, filename), data)
+            write_atomic(self._file_path(repo_id, sha, filename), data)
 
-    @classmethod
-    def _write_if_changed(cls, path: Path, data: bytes) -> None:
+    @staticmethod
+    def _write_if_changed(path: Path, data: bytes) -> None:
         # Repeated checks of an unchanged model then cost one small read instead of a write.
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return
         except OSError:
             pass  # no readable copy yet: write one
-        cls._write(path, data)
+        write_atomic(path, data)
 
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
+
+def write_atomic(path: Path, data: bytes, *, replace: bool = True) -> bool:
+    """Write ``data`` to ``path`` through a temporary file readable by the owner only (0600).
+
+    ``replace`` False never overwrites an existing file (the first writer wins). Returns
+    whether ``path`` now holds ``data``; failures are not errors: a read-only or full disk
+    costs requests, not correctness.
+    """
+    try:
         try:
-            try:
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            except FileNotFoundError:  # first write in this folder
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except FileNotFoundError:  # first write in this folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            if replace:
                 os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a read-only or full disk costs requests, not correctness
+            else:
+                os.link(tmp, path)  # fails when the file exists, unlike a rename
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True

@@ -13,6 +13,9 @@
   and stops when the per-check :class:`Budget` would be exceeded.
 * Offline (``settings.hub_offline``) the client sends nothing: ``model_info`` answers come from
   the JSON this client cached on earlier runs, files from the file cache.
+* Cached content of a gated or private repository is served only to a token the hub accepted
+  for it (:mod:`compliance.hub.access`). Online, any other token's request goes to the hub,
+  which answers as it would; offline it is refused as the hub would refuse it.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from compliance.errors import HubError, ModelNotFound
+from compliance.errors import AccessDenied, HubError, ModelNotFound
+from compliance.hub.access import GRANT_SECONDS, AccessLedger, visibility_of
 from compliance.hub.cache import HubCache, is_sha
 from compliance.hub.errors import (
     EntryMissing,
     ForeignHostRefused,
     HubUnavailable,
+    RepositoryHidden,
     is_transient,
     translate_errors,
 )
@@ -187,6 +192,7 @@ class HubClient:
         self.retries = max(0, settings.hub_retries)
         self.budget_seconds = settings.hub_budget
         self.cache = HubCache(cache_dir or default_cache_dir(), self.endpoint, writable=cache_writes)
+        self.access = AccessLedger(self.cache.root, writable=cache_writes)
         self.stats = RequestStats()
         self._sleep = sleep
         self._jitter = jitter
@@ -224,14 +230,7 @@ class HubClient:
     def model_info(self, repo_id: str, revision: str | None, budget: Budget) -> HubInfo:
         """One ``model_info`` call with the expand list the inspection needs (cached for offline use)."""
         if self.offline:
-            cached = self.cache.load_info(repo_id, revision)
-            if cached is None:
-                at = f"@{revision}" if revision else ""
-                raise ModelNotFound(
-                    f"{repo_id}{at} is not in the local hub cache (offline mode); run once online first",
-                    source=self.cache.root.as_posix(),
-                )
-            return cached
+            return self._cached_info(repo_id, revision)
         from huggingface_hub import HfApi
 
         from compliance import __version__
@@ -251,9 +250,73 @@ class HubClient:
                 )
                 return from_model_info(raw)
 
-        info = self._retrying(f"reading {repo_id}", budget, call)
+        with self._noting_access(repo_id, served=False):
+            info = self._retrying(f"reading {repo_id}", budget, call)
+        # A private repository described to this token was accepted for it; a gated one is
+        # described to anyone, so only a file read proves access.
+        self.access.observe(repo_id, visibility_of(info), self.token)
         self.cache.save_info(repo_id, revision, info)
         return info
+
+    def _cached_info(self, repo_id: str, revision: str | None) -> HubInfo:
+        """Offline: the cached description, unless it is private and this token was never accepted."""
+        cached = self.cache.load_info(repo_id, revision)
+        at = f"@{revision}" if revision else ""
+        if cached is None:
+            raise ModelNotFound(
+                f"{repo_id}{at} is not in the local hub cache (offline mode); run once online first",
+                source=self.cache.root.as_posix(),
+            )
+        self.access.assume(repo_id, visibility_of(cached))
+        if self.access.visibility(repo_id) == "private" and not self.access.allows(repo_id, self.token, max_age=None):
+            # What the hub answers such a token (not found), without saying whether it is cached.
+            who = "for the token given" if self.token else "without a token"
+            raise ModelNotFound(
+                f"{repo_id}{at} is not in the local hub cache {who} (offline mode: a private repository "
+                "is served from the cache only to a token the hub accepted for it)",
+                source=self.cache.root.as_posix(),
+            )
+        return cached
+
+    # -- access to cached content ---------------------------------------------------------------
+
+    def cached_file(self, repo_id: str, sha: str, filename: str) -> bytes | None:
+        """A file cached at commit ``sha`` that may be served to this client's token, or None.
+
+        Content of a gated or private repository is served only to a token the hub accepted
+        for it (online, within :data:`~compliance.hub.access.GRANT_SECONDS`); online, None sends
+        the request to the hub, which decides. Offline, a token the hub never accepted gets
+        :class:`AccessDenied`, whether the file is cached or not, as the hub would refuse it.
+        """
+        if self.access.allows(repo_id, self.token, max_age=None if self.offline else GRANT_SECONDS):
+            return self.cache.load_file(repo_id, sha, filename)
+        if not self.offline:
+            return None
+        kind = self.access.visibility(repo_id) or "gated or private"
+        who = "the token given was never accepted for it" if self.token else "no token was given"
+        raise AccessDenied(
+            f"{repo_id} is {kind} and {who} (offline mode: the local hub cache serves gated and private "
+            "files only to a token the hub accepted for them; check once online with that token)",
+            source=self.cache.root.as_posix(),
+        )
+
+    @contextmanager
+    def _noting_access(self, repo_id: str, *, served: bool = True) -> Iterator[None]:
+        """Record in the access ledger the hub's answer to this token for ``repo_id``.
+
+        ``served`` says that success means the hub served the repository's content (a file),
+        not only its description, which the hub shows to anyone for a gated repository.
+        """
+        try:
+            yield
+        except AccessDenied:
+            self.access.refuse(repo_id, self.token, "gated")
+            raise
+        except RepositoryHidden:
+            self.access.refuse(repo_id, self.token, "private")
+            raise
+        if served:
+            self.access.grant(repo_id, self.token)
 
     # -- files --------------------------------------------------------------------------------
 
@@ -266,18 +329,19 @@ class HubClient:
         ``max_bytes`` raise :class:`HubError`. Content read at a commit sha is cached.
         """
         if is_sha(revision):
-            cached = self.cache.load_file(repo_id, revision, filename)
+            cached = self.cached_file(repo_id, revision, filename)
             if cached is not None:
                 return cached, True
         if self.offline:
             return None, False
         url = f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
         try:
-            data, _ = self._retrying(
-                f"reading {filename} of {repo_id}",
-                budget,
-                lambda timeout: self._get(url, repo_id, revision, timeout, budget, max_bytes=max_bytes),
-            )
+            with self._noting_access(repo_id):
+                data, _ = self._retrying(
+                    f"reading {filename} of {repo_id}",
+                    budget,
+                    lambda timeout: self._get(url, repo_id, revision, timeout, budget, max_bytes=max_bytes),
+                )
         except EntryMissing:
             return None, False
         if is_sha(revision):
@@ -290,11 +354,14 @@ class HubClient:
         """Bytes ``[start, stop)`` of a file and the file's total size (from ``Content-Range``)."""
         url = f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
         headers = {"Range": f"bytes={start}-{stop - 1}"}
-        return self._retrying(
-            f"reading {filename} of {repo_id}",
-            budget,
-            lambda timeout: self._get(url, repo_id, revision, timeout, budget, max_bytes=stop - start, extra=headers),
-        )
+        with self._noting_access(repo_id):
+            return self._retrying(
+                f"reading {filename} of {repo_id}",
+                budget,
+                lambda timeout: self._get(
+                    url, repo_id, revision, timeout, budget, max_bytes=stop - start, extra=headers
+                ),
+            )
 
     def _get(
         self,

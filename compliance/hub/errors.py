@@ -36,6 +36,10 @@ class EntryMissing(ModelNotFound):
     """A file is not in the repo at that revision: the caller treats it as absent."""
 
 
+class RepositoryHidden(ModelNotFound):
+    """The hub shows no such repository to this caller: it does not exist, or it is private to others."""
+
+
 class ForeignHostRefused(HubError):
     """A request (usually a redirect) would have gone to a host other than the configured hub."""
 
@@ -148,7 +152,7 @@ def translate(
         return ModelNotFound(f"{repo_id} has been disabled on the hub", source=where)
     if isinstance(exc, hf.RepositoryNotFoundError):
         hint = "" if token_given else " (if it is private, pass a token with --token or HF_TOKEN)"
-        return ModelNotFound(f"model {repo_id}{at} not found{hint}", source=where)
+        return RepositoryHidden(f"model {repo_id}{at} not found{hint}", source=where)
     if isinstance(exc, hf.EntryNotFoundError):
         return EntryMissing(f"file not found in {repo_id}{at}", source=where)
     if isinstance(exc, hf.OfflineModeIsEnabled):

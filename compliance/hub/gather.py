@@ -315,7 +315,7 @@ class Gatherer:
         cache_name = f"{name}#header.json"
         client, repo, rev = self.client, got.info.id, got.revision
         if is_sha(rev):
-            cached = client.cache.load_file(repo, rev, cache_name)
+            cached = client.cached_file(repo, rev, cache_name)
             if cached is not None:
                 entry = json.loads(cached)
                 size = entry.get("data_size")

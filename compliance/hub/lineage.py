@@ -262,8 +262,13 @@ class HubSession:
     @staticmethod
     def key(client: HubClient, model_id: str, revision: str | None) -> tuple[str, ...]:
         """Memo key: hub, token (hashed: what one token sees, another may not), model and revision."""
-        token = hashlib.sha256(str(client.token).encode()).hexdigest()[:16]
-        return (client.endpoint, token, model_id, revision or "main", "offline" if client.offline else "online")
+        return (
+            client.endpoint,
+            viewer(client),
+            model_id,
+            revision or "main",
+            "offline" if client.offline else "online",
+        )
 
     def recall(self, key: tuple[str, ...]) -> Node | None:
         """A node inspected less than ``memo_seconds`` ago, or None."""
@@ -293,6 +298,23 @@ class HubSession:
                     del self._memo[first]
                 else:
                     break
+
+
+def viewer(client: HubClient) -> str:
+    """Who reads through ``client``, for memory kept across checks (a hash of the token, never stored)."""
+    return hashlib.sha256(str(client.token).encode()).hexdigest()[:16]
+
+
+def index_extra(info: HubInfo, client: HubClient) -> dict[str, Any]:
+    """What an index entry needs to be shown only to whom the hub showed the model."""
+    return {"gated": info.gated, "private": bool(info.private), "viewer": viewer(client)}
+
+
+def visible_to(entry: IndexEntry, client: HubClient) -> bool:
+    """Whether ``client``'s token may match against ``entry``: a gated or private model's fingerprint
+    (read with the files or the description the hub gave one token) is not shown to another."""
+    guarded = entry.extra.get("gated") or entry.extra.get("private")
+    return not guarded or entry.extra.get("viewer") == viewer(client)
 
 
 _DEFAULT_SESSION: list[HubSession] = []
@@ -393,7 +415,12 @@ class Walker:
         node.fp = node_fingerprint(got)
         self.session.index.add(
             IndexEntry(
-                model_id, info.sha, node.fp, tuple(sorted(node.ancestors)), info.created_at, {"gated": info.gated}
+                model_id,
+                info.sha,
+                node.fp,
+                tuple(sorted(node.ancestors)),
+                info.created_at,
+                index_extra(info, self.client),
             )
         )
         self.session.remember(key, node)
@@ -484,7 +511,9 @@ class Walker:
         candidates = self.session.index.candidates(
             node.fp,
             exclude=exclude,
-            accept=lambda e: node.model_id not in e.bases and _older_or_unknown(e.created_at, created),
+            accept=lambda e: (
+                node.model_id not in e.bases and _older_or_unknown(e.created_at, created) and visible_to(e, self.client)
+            ),
             limit=MAX_UNDECLARED_CHECKS,
         )
         for entry in candidates:
@@ -524,7 +553,8 @@ class Walker:
     def _index_references(self, *, exclude: str) -> None:
         """Make sure every reference model is in the index (one ``model_info`` each, once per session)."""
         for ref in self.references:
-            if ref == exclude or self.session.index.get(ref) is not None:
+            known = self.session.index.get(ref)
+            if ref == exclude or (known is not None and visible_to(known, self.client)):
                 continue
             try:
                 info = self.client.model_info(ref, None, self.budget)
@@ -533,7 +563,9 @@ class Walker:
             total = None if packed_weights(info) else info.safetensors_total
             fp = fingerprint(total=total, names=info.config)
             bases = tuple(info.base_models)
-            self.session.index.add(IndexEntry(ref, info.sha, fp, bases, info.created_at, {"gated": info.gated}))
+            self.session.index.add(
+                IndexEntry(ref, info.sha, fp, bases, info.created_at, index_extra(info, self.client))
+            )
 
 
 def _base_facts(node: Node, endpoint: str) -> BaseFacts | None:

@@ -13,6 +13,7 @@ from compliance.errors import AccessDenied, ExitCode, HubError, ModelNotFound, R
 from compliance.hub.errors import (
     EntryMissing,
     HubUnavailable,
+    RepositoryHidden,
     is_transient,
     retry_after_seconds,
     translate,
@@ -45,7 +46,8 @@ def test_gated_is_access_denied_although_it_subclasses_repository_not_found() ->
 
 def test_missing_repo_and_revision_are_not_found_with_exit_code_3() -> None:
     out = tr(http_error(hf.RepositoryNotFoundError, 401))
-    assert type(out) is ModelNotFound and out.exit_code == ExitCode.NOT_FOUND
+    # Its own kind (the cache records that the hub hides the repository from this token), still a ModelNotFound.
+    assert type(out) is RepositoryHidden and isinstance(out, ModelNotFound) and out.exit_code == ExitCode.NOT_FOUND
     assert "acme/model" in out.message and "private" in out.message
     rev = tr(http_error(hf.RevisionNotFoundError, 404), revision="v9")
     assert type(rev) is ModelNotFound and rev.message == "revision 'v9' of acme/model not found"

@@ -187,6 +187,28 @@ def test_a_declared_base_with_another_architecture_is_flagged(start_folder_hub: 
     assert not any("differ" in w for w in adapter.warnings)
 
 
+@pytest.mark.parametrize("private", [True, False])
+def test_a_guarded_model_seen_by_one_token_is_not_matched_for_another(
+    start_folder_hub: StartHub, tmp_path: Path, private: bool
+) -> None:
+    # The session's fingerprint index outlives a check: a private or gated model indexed for the
+    # token the hub accepted must not show up as another token's undeclared base.
+    root = tmp_path / "repos"
+    write_repo(root, "org/secret", {"license": "other"}, TINY_LLAMA_CONFIG)
+    write_repo(root, "org/copy", {"license": "mit"}, TINY_LLAMA_CONFIG)
+    guard = {"private": True} if private else {"gated": "manual"}
+    (root / "org" / "secret" / ".hub.json").write_text(
+        json.dumps({**guard, "authorized_tokens": ["insider"], "createdAt": "2024-01-01T00:00:00Z"})
+    )
+    (root / "org" / "copy" / ".hub.json").write_text(json.dumps({"createdAt": "2025-01-01T00:00:00Z"}))
+    runner = make_run(start_folder_hub(root).url, tmp_path)
+    insider = runner.settings.with_overrides(hf_token="insider")
+    runner.inspect("org/secret", settings=insider)
+    outsider = runner.inspect("org/copy", settings=runner.settings.with_overrides(hf_token="outsider"))
+    assert outsider.lineage == [] and not any("org/secret" in w for w in outsider.warnings)
+    assert [r["model"] for r in runner.inspect("org/copy", settings=insider).lineage] == ["org/secret"]
+
+
 def test_hostile_base_ids_are_never_requested(start_folder_hub: StartHub, tmp_path: Path) -> None:
     root = tmp_path / "repos"
     front = {"license": "mit", "base_model": ["https://evil.example/x", "../../etc/passwd", "ok/missing"]}

@@ -134,6 +134,40 @@ def test_safetensors_metadata_endpoint(client: FlaskClient) -> None:
     assert gated.status_code == 401 and gated.headers["X-Error-Code"] == "GatedRepo"
 
 
+GATED_README = "/meta-llama/Llama-3.1-405B/resolve/main/README.md"
+PRIVATE_README = "/demo-labs/internal-preview-7b/resolve/main/README.md"
+HIDDEN = (401, "RepoNotFound"), (404, "RepoNotFound")
+
+
+@pytest.mark.parametrize(
+    ("path", "approved", "none", "other"),
+    [
+        (GATED_README, "hf_demo_llama_access", (401, "GatedRepo"), (403, "GatedRepo")),
+        (PRIVATE_README, "hf_demo_internal", *HIDDEN),
+        ("/api/models/demo-labs/internal-preview-7b", "hf_demo_internal", *HIDDEN),
+    ],
+)
+def test_gated_and_private_content_goes_only_to_an_approved_token(
+    client: FlaskClient, path: str, approved: str, none: tuple[int, str], other: tuple[int, str]
+) -> None:
+    # The answers the client's cache reproduces offline for a token the hub never accepted.
+    def answer(token: str | None) -> tuple[int, str | None]:
+        r = client.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        return r.status_code, r.headers.get("X-Error-Code")
+
+    assert answer(None) == none
+    assert answer("hf_someone_else") == other
+    assert answer(approved) == (200, None)
+    # a range of a gated weight file is refused as the whole file is
+    if "Llama-3.1-405B" in path:
+        shard = path.replace("README.md", "model-00001-of-00191.safetensors")
+        r = client.get(shard, headers={"Range": "bytes=0-7", "Authorization": "Bearer hf_someone_else"})
+        assert (r.status_code, r.headers.get("X-Error-Code")) == (403, "GatedRepo")
+        assert (
+            client.get(shard, headers={"Range": "bytes=0-7", "Authorization": f"Bearer {approved}"}).status_code == 206
+        )
+
+
 def test_log_records_method_range_auth_status_and_bytes(app: Flask, client: FlaskClient) -> None:
     client.get(SHARD, headers={"Range": "bytes=0-9", "Authorization": "Bearer x"})
     (entry,) = client.get("/_hub/log").get_json()

@@ -41,7 +41,10 @@ def parse_target(text: str) -> Target:
     """Decide whether ``text`` is a local directory or a hub model ID, and validate it."""
     if not text or not text.strip():
         raise UsageError("empty model ID or path")
-    candidate = Path(text).expanduser()
+    try:
+        candidate = Path(text).expanduser()
+    except RuntimeError:  # "~name/..." for a user this system does not know: a path all the same
+        candidate = Path(text)
     try:
         exists = candidate.exists()
     except OSError:  # e.g. a name longer than the file system allows: certainly no directory

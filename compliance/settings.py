@@ -8,15 +8,16 @@ passes plain values down. Variables are ``COMPLIANCE_*``; the hub client's conve
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from compliance.errors import UsageError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _DEV_SECRET = "dev-only-not-secret"
+T = TypeVar("T", int, float)
 
 
 def _flag(raw: str | None, name: str, default: bool) -> bool:
@@ -31,12 +32,20 @@ def _flag(raw: str | None, name: str, default: bool) -> bool:
 
 
 def _number(raw: str | None, name: str, default: float, *, minimum: float = 0.0) -> float:
+    return _bounded(raw, name, default, float, "a number", minimum)
+
+
+def _count(raw: str | None, name: str, default: int, *, minimum: int = 1) -> int:
+    return _bounded(raw, name, default, int, "a whole number", minimum)
+
+
+def _bounded(raw: str | None, name: str, default: T, kind: Callable[[str], T], what: str, minimum: T) -> T:
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise UsageError(f"{name} must be a number, got {raw!r}") from None
+        raise UsageError(f"{name} must be {what}, got {raw!r}") from None
     if value < minimum:
         raise UsageError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
@@ -62,6 +71,13 @@ class Settings:
     secret_key: str = _DEV_SECRET
     environment: str = "development"
     debug: bool = False
+    # API submissions that queue work (checks, scans, re-evaluations), per token: a burst in any
+    # 10 seconds, and a sustained rate in any minute. A CI matrix sends its checks at once.
+    api_burst: int = 30
+    api_per_minute: int = 120
+    # Queued, not yet started work per queue (checks with status queued on the ci or interactive
+    # queue; scans with status queued for the scan queue) above which such submissions get 503.
+    queue_depth: int = 500
     session_hours: float = 12.0  # a dashboard log-in lasts this long, however active
 
     @property
@@ -73,6 +89,15 @@ class Settings:
     def effective_broker_url(self) -> str:
         """The broker URL, defaulting to kombu's SQLAlchemy transport (no server needed)."""
         return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Where the API counts submissions: the broker's (or result backend's) Redis, which every
+        process shares, when there is one; else this process's memory."""
+        for url in (self.broker_url, self.result_backend):
+            if url.startswith(("redis://", "rediss://")):
+                return url
+        return "memory://"
 
     @property
     def effective_result_backend(self) -> str:
@@ -118,6 +143,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret,
         environment=environment,
         debug=_flag(get("DEBUG"), "COMPLIANCE_DEBUG", False),
+        api_burst=_count(get("API_BURST"), "COMPLIANCE_API_BURST", 30),
+        api_per_minute=_count(get("API_PER_MINUTE"), "COMPLIANCE_API_PER_MINUTE", 120),
+        queue_depth=_count(get("QUEUE_DEPTH"), "COMPLIANCE_QUEUE_DEPTH", 500),
         session_hours=_number(get("SESSION_HOURS"), "COMPLIANCE_SESSION_HOURS", 12.0, minimum=0.01),
     )
 

@@ -28,6 +28,7 @@ DASHBOARD_MODULE = "web.dashboard"
 def create_app(settings: Settings | None = None, *, celery: Any = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the web app. ``celery`` replaces the task sender (tests); ``config`` updates Flask's config."""
     from web.api import build_api
+    from web.api.admission import Admission
     from web.api.endpoints import close_request_session
     from web.api.openapi import build_openapi
     from web.db import Database
@@ -49,7 +50,8 @@ def create_app(settings: Settings | None = None, *, celery: Any = None, config: 
 
         celery = create_celery(settings, register_tasks=False)
     database = Database.from_settings(settings)
-    app.extensions[EXT] = Services(settings=settings, database=database, celery=celery)
+    admission = Admission.from_settings(settings)
+    app.extensions[EXT] = Services(settings=settings, database=database, celery=celery, admission=admission)
     app.extensions["celery"] = celery  # where the Flask pattern (and the dashboard) look for it
     app.teardown_appcontext(close_request_session)
 

@@ -42,6 +42,9 @@ def test_compliance_variables_win_over_hub_conventions() -> None:
         ({"COMPLIANCE_HUB_TIMEOUT": "0"}, "at least"),
         ({"COMPLIANCE_HF_ENDPOINT": "ftp://x"}, "http"),
         ({"COMPLIANCE_ENV": "production"}, "SECRET_KEY"),
+        ({"COMPLIANCE_API_BURST": "0"}, "at least 1"),
+        ({"COMPLIANCE_API_PER_MINUTE": "inf"}, "whole number"),
+        ({"COMPLIANCE_QUEUE_DEPTH": "2.5"}, "whole number"),
     ],
 )
 def test_bad_values_are_usage_errors(env: dict[str, str], message: str) -> None:
@@ -56,6 +59,30 @@ def test_overrides_ignore_unset_options() -> None:
 
 def test_debug_flag() -> None:
     assert debug_enabled({"COMPLIANCE_DEBUG": "1"}) and not debug_enabled({})
+
+
+def test_submission_limits_and_queue_depth() -> None:
+    defaults = load_settings({})
+    assert defaults.api_burst < 35 <= defaults.api_per_minute and defaults.queue_depth > defaults.api_per_minute
+    env = {"COMPLIANCE_API_BURST": "5", "COMPLIANCE_API_PER_MINUTE": "50", "COMPLIANCE_QUEUE_DEPTH": "7"}
+    settings = load_settings(env)
+    assert (settings.api_burst, settings.api_per_minute, settings.queue_depth) == (5, 50, 7)
+
+
+@pytest.mark.parametrize(
+    ("env", "storage"),
+    [
+        ({}, "memory://"),
+        ({"COMPLIANCE_BROKER_URL": "amqp://guest@127.0.0.1//"}, "memory://"),
+        ({"COMPLIANCE_BROKER_URL": "redis://127.0.0.1:6379/3"}, "redis://127.0.0.1:6379/3"),
+        (
+            {"COMPLIANCE_BROKER_URL": "amqp://127.0.0.1//", "COMPLIANCE_RESULT_BACKEND": "rediss://r.example/0"},
+            "rediss://r.example/0",
+        ),
+    ],
+)
+def test_rate_limits_are_counted_in_the_brokers_redis(env: dict[str, str], storage: str) -> None:
+    assert load_settings(env).rate_limit_storage == storage
 
 
 def test_session_hours() -> None:

@@ -112,6 +112,11 @@ class ApiClient:
         responses = operation["responses"]
         status = str(response.status_code)
         assert status in responses, f"{method} {path} answered {status}, documented: {sorted(responses)}"
+        for name, header in responses[status].get("headers", {}).items():
+            value = response.headers.get(name)
+            assert value is not None or not header.get("required"), f"{method} {path} {status} lacks {name}"
+            if value is not None and header["schema"].get("type") == "integer":
+                assert value.isdigit() and int(value) >= header["schema"].get("minimum", 0), f"{name}: {value!r}"
         content = responses[status].get("content")
         if content is None:
             assert response.status_code == 204 and not response.data

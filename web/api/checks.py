@@ -22,6 +22,12 @@ from web.api.schemas import (
 CheckPage = page_of(CheckSummary)
 FindingPage = page_of(FindingPublic)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+DEFAULT_QUEUE = "ci"
+
+
+def _check_queue(call: Call) -> str:
+    body: CheckCreate = call.body
+    return body.queue or DEFAULT_QUEUE
 
 
 def submit_check(call: Call) -> CheckAccepted:
@@ -30,7 +36,7 @@ def submit_check(call: Call) -> CheckAccepted:
     from compliance.storage.tables import CheckSource
 
     body: CheckCreate = call.body
-    queue = body.queue or "ci"
+    queue = _check_queue(call)
     upload = body.upload
     key = request.headers.get(IDEMPOTENCY_HEADER)
     row = checks.submit_check(
@@ -63,7 +69,7 @@ def _queue(call: Call, check_id: str, queue: str | None) -> None:
         # it queued for ever, and tell the client to try again.
         with call.services.database.writing():
             checks.fail_check(call.services.database.session_factory, check_id, f"could not be queued: {exc}")
-        raise ApiError(503, "the task queue is unavailable; try again") from None
+        raise ApiError.unavailable("the task queue is unavailable; try again") from None
 
 
 def get_check(call: Call, check_id: str) -> Response:
@@ -173,7 +179,7 @@ def list_findings(call: Call) -> Any:
 def register(api: Api) -> None:
     """Declare the check endpoints."""
     api.route("POST", "/checks", role="submitter", summary="Submit a check", body=CheckCreate, status=202,
-              response=CheckAccepted, errors=(400, 413, 422, 503))(submit_check)  # fmt: skip
+              response=CheckAccepted, errors=(400, 413, 422, 503), queue=_check_queue)(submit_check)  # fmt: skip
     api.route("GET", "/checks", role="viewer", summary="List checks", query=CheckQuery, response=CheckPage,
               errors=(422,))(list_checks)  # fmt: skip
     api.route("GET", "/checks/<check_id>", role="viewer", summary="A check and its report", response=CheckPublic,

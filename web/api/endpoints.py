@@ -22,6 +22,9 @@ from compliance.settings import Settings
 EXT = "compliance"
 _G_SESSION = "compliance_session"
 MAX_ERRORS_SHOWN = 20
+# Retry-After on a 503: a dependency or a full queue recovers at its own pace, which the
+# request does not know; half a minute lets it without leaving a CI gate idle for long.
+UNAVAILABLE_RETRY_SECONDS = 30
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Services:
     settings: Settings
     database: Any  # web.db.Database
     celery: Any  # celery.Celery, for sending tasks
+    admission: Any  # web.api.admission.Admission: submission limits and queue depth
 
 
 def services() -> Services:
@@ -55,6 +59,11 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers or {}
+
+    @classmethod
+    def unavailable(cls, message: str) -> ApiError:
+        """A 503 with ``Retry-After``."""
+        return cls(503, message, headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
 
     def response(self) -> Response:
         """The JSON answer."""
@@ -114,6 +123,9 @@ class Operation:
     status: int = 200
     response: type[BaseModel] | None = None
     errors: tuple[int, ...] = field(default_factory=tuple)
+    # For an operation that queues work: the queue it goes to, from the parsed call. Such an
+    # operation is counted against the token's submission limits and the queue's depth.
+    queue: Callable[[Call], str] | None = None
 
     @property
     def name(self) -> str:
@@ -140,11 +152,14 @@ class Api:
         status: int = 200,
         response: type[BaseModel] | None = None,
         errors: tuple[int, ...] = (),
+        queue: Callable[[Call], str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare a view (see the module docstring)."""
+        """Declare a view (see the module docstring); ``queue`` marks one that queues work."""
 
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
-            self.operations.append(Operation(method, path, role, summary, view, body, query, status, response, errors))
+            self.operations.append(
+                Operation(method, path, role, summary, view, body, query, status, response, errors, queue)
+            )
             return view
 
         return register
@@ -168,6 +183,8 @@ def _wrap(op: Operation) -> Callable[..., Response]:
             call.body = parse_body(op.body)
         if op.query is not None:
             call.query = parse_query(op.query)
+        if op.queue is not None:
+            found.admission.admit(session, principal.token_id, op.queue(call))
         try:
             if op.method == "GET":
                 result = op.view(call, **params)
@@ -285,7 +302,7 @@ def translate(exc: Exception) -> Exception:
         status = 404 if message.startswith("no ") else 422  # the services say "no scan target 7"
         return ApiError(status, message)
     if isinstance(exc, ServiceError):
-        return ApiError(503, exc.one_line())
+        return ApiError.unavailable(exc.one_line())
     if isinstance(exc, ComplianceError):
         return ApiError(422, exc.one_line())
     return exc

@@ -22,8 +22,18 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _REASONS = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 400: "Not JSON or not an object",
     401: "No valid token", 403: "The token lacks the role", 404: "Not found", 413: "Body too large",
-    422: "The body or query does not validate", 503: "A dependency is unavailable",
+    422: "The body or query does not validate",
+    429: "Too many submissions for this token; retry after Retry-After",
+    503: "A dependency is unavailable, or the work's queue is full; retry after Retry-After",
 }  # fmt: skip
+# On every 429 and 503 of the API (see web.api.admission).
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 def openapi_path(rule: str) -> str:
@@ -101,8 +111,12 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         schema = refs[(op.response, "serialization")] if op.response is not None else {"type": "object"}
         out["responses"][str(op.status)] = _json_response(_REASONS.get(op.status, "OK"), schema)
     error = refs[(ErrorPublic, "serialization")]
-    for status in sorted({401, 403, *op.errors}):
+    # An operation that queues work may be over its token's rate (429) or find its queue full (503).
+    limited = {429, 503} if op.queue is not None else set()
+    for status in sorted({401, 403, *op.errors, *limited}):
         out["responses"][str(status)] = _json_response(_REASONS[status], error)
+        if status in (429, 503):
+            out["responses"][str(status)]["headers"] = _RETRY_AFTER
     return out
 
 

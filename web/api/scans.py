@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.api.admission import SCAN_QUEUE
 from web.api.endpoints import Api, ApiError, Call
 from web.api.schemas import (
     ChangePublic,
@@ -21,6 +22,10 @@ ScanPage = page_of(ScanPublic)
 ChangePage = page_of(ChangePublic)
 ScanItemPage = page_of(ScanItemPublic)
 CHANGES_SHOWN = 100
+
+
+def _scan_queue(_call: Call) -> str:
+    return SCAN_QUEUE
 
 
 def _queue_scan(call: Call, scan: Any) -> ScanAccepted:
@@ -198,7 +203,8 @@ def list_changes(call: Call) -> Any:
 def register(api: Api) -> None:
     """Declare the scan endpoints."""
     api.route("POST", "/scans", role="submitter", summary="Start a scan of an author, a search or models",
-              body=ScanCreate, status=202, response=ScanAccepted, errors=(400, 413, 422))(start_scan)  # fmt: skip
+              body=ScanCreate, status=202, response=ScanAccepted, errors=(400, 413, 422),
+              queue=_scan_queue)(start_scan)  # fmt: skip
     api.route("GET", "/scans", role="viewer", summary="List scans", query=ScanQuery, response=ScanPage,
               errors=(422,))(list_scans)  # fmt: skip
     api.route("GET", "/scans/<int:scan_id>", role="viewer", summary="A scan's progress and changes",
@@ -206,8 +212,8 @@ def register(api: Api) -> None:
     api.route("GET", "/scans/<int:scan_id>/items", role="viewer", summary="A scan's models", query=ScanItemQuery,
               response=ScanItemPage, errors=(404, 422))(list_items)  # fmt: skip
     api.route("POST", "/targets/<int:target_id>/scans", role="submitter", summary="Scan a stored target now",
-              status=202, response=ScanAccepted, errors=(404, 422))(scan_target)  # fmt: skip
+              status=202, response=ScanAccepted, errors=(404, 422), queue=_scan_queue)(scan_target)  # fmt: skip
     api.route("POST", "/reevaluations", role="submitter", summary="Re-evaluate stored facts under the current rules",
-              status=202, response=ScanAccepted)(start_reevaluation)  # fmt: skip
+              status=202, response=ScanAccepted, queue=_scan_queue)(start_reevaluation)  # fmt: skip
     api.route("GET", "/changes", role="viewer", summary="List changes", query=ChangeQuery, response=ChangePage,
               errors=(422,))(list_changes)  # fmt: skip

@@ -94,7 +94,9 @@ class CheckForm(FlaskForm):
     )
     revenue = SelectField(
         "Developer's annual revenue",
-        choices=choices([(key, label) for key, (label, _) in REVENUE_BANDS.items()] + [("", "not known")]),
+        choices=choices(
+            [("under", f"{REVENUE_BANDS['under'][0]} (default)"), ("over", REVENUE_BANDS["over"][0]), ("", "not known")]
+        ),
         default="under",
         description="Default under $500 million (with affiliates). It matters only above 1e26 FLOP "
         "(California SB 53, New York RAISE).",

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from compliance.services.checks import get_inputs, get_report
 from compliance.storage.db import session_scope
 from tests.web.dashboard.conftest import csrf_from, login
-from tests.web.dashboard.data import run_stored, stored_check
+from tests.web.dashboard.data import CARD_15T, run_stored, stored_check
 from tests.web.support import RecordingCelery
 
 
@@ -54,7 +54,7 @@ def test_the_form_asks_the_deployment_questions_with_their_defaults_stated(
     ):
         assert label in html and default in html, label
     assert '<option selected value="no">no (default)</option>' in html
-    assert '<option selected value="under">under $500 million</option>' in html
+    assert '<option selected value="under">under $500 million (default)</option>' in html
 
 
 def test_a_default_check_of_a_small_model_is_decided(hub_app: Flask, celery: RecordingCelery) -> None:
@@ -303,3 +303,24 @@ def test_settle_needs_a_submitter_and_the_form_token(app: Flask, client_as: Call
     submitter = client_as("submitter")
     assert submitter.post(f"/checks/{first}/settle", data={"answer-public_service_cn": "no"}).status_code == 400
     assert "<form" not in client_as("viewer").get(f"/checks/{first}/print").get_data(as_text=True)
+
+
+def test_an_uploads_declared_base_is_looked_up_and_shown_in_its_lineage(hub_app: Flask) -> None:
+    card = CARD_15T.replace("license: apache-2.0", "license: llama3.1\nbase_model: meta-llama/Llama-3.1-8B")
+    check_id = stored_check(hub_app, "acme/support-agent", card=card)
+    client = hub_app.test_client()
+    login(client, "viewer@example.com")
+    html = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    lineage = " ".join(html[html.index('id="lineage-h"') :].split())
+    assert lineage.startswith('id="lineage-h"> Lineage: meta-llama/Llama-3.1-8B </h2>')
+    assert '<a href="/models/meta-llama/Llama-3.1-8B">meta-llama/Llama-3.1-8B</a> — finetune, compute 7.2' in lineage
+    assert "No base model is declared" not in html
+
+
+def test_a_declared_base_that_was_not_looked_up_is_not_called_undeclared(
+    app: Flask, client_as: Callable[[str], FlaskClient]
+) -> None:
+    card = CARD_15T.replace("license: apache-2.0", "license: llama3.1\nbase_model: meta-llama/Llama-3.1-8B")
+    check_id = stored_check(app, "acme/support-agent", card=card)  # the app's hub is unreachable
+    html = client_as("viewer").get(f"/checks/{check_id}").get_data(as_text=True)
+    assert "No base model is declared" not in html and "meta-llama/Llama-3.1-8B" in html[html.index('id="lineage-h"') :]

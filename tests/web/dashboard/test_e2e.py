@@ -211,15 +211,26 @@ def test_dashboard_end_to_end(stack: Stack, browser: Any, shots: Path) -> None:
     verdict = page.css("#verdict-h").text
     assert verdict == "Verdict: Inconclusive", verdict
     page.no_console_errors()
+    # The banner names the finding that left it undecided, on the first screen, linked to it.
+    banner = page.css("section.verdict")
+    assert "Left undecided by" in banner.text and WAIVED_RULE in banner.text
+    assert banner.rect["y"] + banner.rect["height"] < 900
     page.screenshot("result")
+    banner.find_element("css selector", f'a[href="#finding-{WAIVED_RULE}"]').click()
+    page.wait_until(lambda: browser.current_url.endswith(f"#finding-{WAIVED_RULE}"), "the link to the finding")
 
-    # Read a finding: the numbers compared, the threshold, the comparator, the citation.
+    # Read a finding: open because it decided the verdict; the numbers compared, the threshold,
+    # the comparator, the citation, and the question that would settle it.
     finding = page.css(f'[id="finding-{WAIVED_RULE}"]')
+    assert finding.get_attribute("open") is not None
     text = finding.text
     assert "Uncertain" in text and WAIVED_RULE in text
     assert "training compute" in text and "1e24" in text and ">" in text
+    assert "What would settle it" in text and "The rule compares it with 1e24 FLOP" in text
     assert finding.find_element("css selector", ".cite a").get_attribute("href").startswith("https://")
     assert page.css(".chart svg").get_attribute("role") == "img"
+    page.css("#compute-h").click()  # the details are folded below the findings
+    page.wait_until(lambda: page.css(".chart svg").is_displayed(), "the compute section to open")
     page.screenshot("result-chart", at="#compute-h")
 
     # The reports are one click away.
@@ -300,6 +311,41 @@ def test_dashboard_end_to_end(stack: Stack, browser: Any, shots: Path) -> None:
     assert "/login" in browser.current_url
 
 
+def log_in(page: Page) -> None:
+    """Log in unless the browser's session still stands."""
+    page.go("/login")
+    if "/login" in page.d.current_url:
+        page.fill("email", ADMIN_EMAIL)
+        page.fill("password", ADMIN_PASSWORD)
+        page.submit("main form")
+        page.wait_until(lambda: "/login" not in page.d.current_url, "the login")
+
+
+def test_an_undecided_check_is_settled_in_place(stack: Stack, browser: Any, shots: Path) -> None:
+    """Not knowing whether it is offered in China leaves a small model undecided; answering settles it."""
+    page = Page(browser, stack, shots)
+    log_in(page)
+    page.go("/checks/new")
+    page.fill("model_id", "demo-labs/tiny-random-llama")
+    page.choose("public_service_cn", "")  # "not known"
+    page.submit()
+    page.wait_until(lambda: "/checks/new" not in browser.current_url, "the check to be queued")
+    page.wait_for("#verdict-h")
+    first = browser.current_url.rsplit("/", 1)[-1]
+    assert page.css("#verdict-h").text == "Verdict: Inconclusive"
+    assert "cn.genai.service_filing" in page.css("section.verdict .deciding").text
+    form = page.css('[id="finding-cn.genai.service_filing"] form.settle')
+    assert "Offered as a service to the public in China" in form.text
+    form.find_element("css selector", 'input[name="answer-public_service_cn"][value="no"]').click()
+    form.find_element("css selector", "button[type=submit]").click()
+    page.wait_until(lambda: first not in browser.current_url, "the settled check to be queued")
+    page.wait_for("#verdict-h")
+    assert page.css("#verdict-h").text == "Verdict: Pass"
+    page.css("#context-h").click()
+    assert f"declared by {ADMIN_EMAIL} in the dashboard" in page.css("dl.facts-inline").text
+    page.no_console_errors()
+
+
 def test_hostile_model_card_is_inert_in_the_browser(stack: Stack, browser: Any, shots: Path) -> None:
     """A card full of markup shows as text: no script runs, no handler fires, CSP reports nothing."""
     from compliance.services.checks import run_check, submit_check
@@ -319,12 +365,7 @@ def test_hostile_model_card_is_inert_in_the_browser(stack: Stack, browser: Any, 
     finally:
         database.dispose()
     page = Page(browser, stack, shots)
-    page.go("/login")
-    if "/login" in browser.current_url:
-        page.fill("email", ADMIN_EMAIL)
-        page.fill("password", ADMIN_PASSWORD)
-        page.submit("main form")
-        page.wait_until(lambda: "/login" not in browser.current_url, "the login")
+    log_in(page)
     for path in (f"/checks/{check_id}", f"/checks/{check_id}/print", "/models/acme/hostile"):
         page.go(path)
         for element in page.all("b, td, q, h1"):  # hovering would fire an injected handler
@@ -333,4 +374,5 @@ def test_hostile_model_card_is_inert_in_the_browser(stack: Stack, browser: Any, 
         assert not page.all("main img, main script"), path
         page.no_console_errors()
     page.go(f"/checks/{check_id}")
+    page.css("#facts-h").click()
     assert "<script>window.__xss = 1</script>" in page.text()

@@ -7,13 +7,14 @@ here too; the hub source (``compliance.hub``) feeds the same merge.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from compliance.errors import InputError, ModelFileError
 from compliance.estimate.compute import Peak, estimate_compute
 from compliance.facts.model import Confidence, Evidence, Fact, FactSet
+from compliance.jsonsafe import load_json
 from compliance.records import Record
+from compliance.regularfile import read_regular
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -153,14 +154,7 @@ def catalog_peak_lookup() -> PeakLookup:
 
 def read_config(path: Path, *, label: str = "config.json") -> dict[str, Any]:
     """Read a config.json, bounded, as a JSON object."""
-    try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ModelFileError(f"larger than {MAX_CONFIG_BYTES} bytes", source=label)
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise ModelFileError(f"cannot read: {exc.strerror or exc}", source=label) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"not valid JSON ({exc})", source=label) from None
+    data = load_json(read_regular(path, limit=MAX_CONFIG_BYTES, error=ModelFileError), source=label)
     if not isinstance(data, dict):
         raise ModelFileError("not a JSON object", source=label)
     return data

@@ -14,7 +14,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from compliance.errors import ComplianceError, ExitCode, InputError, ModelNotFound, ServiceError, UsageError
+from compliance.errors import (
+    ComplianceError,
+    ExitCode,
+    InputError,
+    ModelFileError,
+    ModelNotFound,
+    ServiceError,
+    UsageError,
+)
+from compliance.regularfile import open_regular, read_regular
 
 POLL_SECONDS = (0.2, 0.5, 1.0, 2.0)  # back off while the check runs
 
@@ -31,13 +40,13 @@ def upload_payload(directory: Path) -> dict[str, Any]:
         upload["config"] = read_config(directory / "config.json")
     for name in ("README.md", "readme.md"):
         if (directory / name).is_file():
-            upload["card"] = (directory / name).read_text(encoding="utf-8", errors="strict")
+            upload["card"] = _card_text(directory / name)
             break
     headers = []
     files, _ = weight_files(directory)
     for path in files:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
+        fh, size = open_regular(path, error=ModelFileError)
+        with fh:
             header, nread = read_header(fh, size=size, source=str(path))
         headers.append({"file": path.name, "header": header, "data_size": size - nread})
     if headers:
@@ -45,6 +54,16 @@ def upload_payload(directory: Path) -> dict[str, Any]:
     if len(upload) == 1:
         raise InputError("nothing to upload: no config.json, README.md or *.safetensors", source=str(directory))
     return upload
+
+
+def _card_text(path: Path) -> str:
+    from compliance.facts.card.limits import MAX_CARD_BYTES
+
+    data = read_regular(path, limit=MAX_CARD_BYTES)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelFileError("model card is not valid UTF-8", source=str(path)) from None
 
 
 def request_body(ns: Any, options: Any) -> dict[str, Any]:
@@ -109,11 +128,9 @@ def _error_detail(exc: urllib.error.HTTPError) -> str:
 
 def check_remote(ns: Any, options: Any) -> dict[str, Any]:
     """Submit, wait up to ``--timeout`` seconds, and return the server's report (the same contract)."""
-    from compliance.settings import load_settings
+    from compliance.settings import http_url, load_settings
 
-    base = ns.server.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise UsageError(f"--server must be an http(s) URL, got {ns.server!r}")
+    base = http_url(ns.server, "--server")
     # With --server, --token means the server's API token: the server holds its own hub credentials.
     token = ns.server_token or getattr(ns, "token", None) or load_settings().api_token
     deadline = time.monotonic() + ns.timeout

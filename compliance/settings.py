@@ -8,10 +8,12 @@ passes plain values down. Variables are ``COMPLIANCE_*``; the hub client's conve
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from compliance.errors import UsageError
 
@@ -49,6 +51,59 @@ def _bounded(raw: str | None, name: str, default: T, kind: Callable[[str], T], w
     if value < minimum:
         raise UsageError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
+
+
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
+
+
+def http_url(url: str, name: str) -> str:
+    """``url`` checked as an http(s) URL with a host (no credentials, query or fragment), without a
+    trailing slash; else a UsageError naming the option or variable ``name`` and what is wrong."""
+
+    def bad(why: str) -> UsageError:
+        return UsageError(f"{name} must be an http(s) URL with a host, got {url!r}: {why}")
+
+    if not url:
+        raise bad("it is empty")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise bad("it has spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise bad(
+            "the port is not a number from 1 to 65535" if "port" in str(exc).lower() else "bad host name"
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise bad(f"the scheme is {scheme}:" if scheme else "the scheme is missing")
+    if port == 0:
+        raise bad("the port is not a number from 1 to 65535")
+    if "@" in parts.netloc:
+        raise bad("it carries a user name or password")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise bad("it has a query or fragment")
+    if not _valid_host(parts.hostname or ""):
+        raise bad("bad host name")
+    return url.rstrip("/")
+
+
+def _valid_host(host: str) -> bool:
+    import ipaddress
+
+    if not host:
+        return False
+    if ":" in host:  # bracketed IPv6
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return all(_HOST_LABEL.fullmatch(label) for label in ascii_host.rstrip(".").split("."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +178,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     secret = get("SECRET_KEY") or _DEV_SECRET
     if environment == "production" and secret == _DEV_SECRET:
         raise UsageError("COMPLIANCE_SECRET_KEY must be set when COMPLIANCE_ENV=production")
+    endpoint_name = "COMPLIANCE_HF_ENDPOINT" if get("HF_ENDPOINT") else "HF_ENDPOINT"
     endpoint = get("HF_ENDPOINT") or env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
-    if not endpoint.startswith(("http://", "https://")):
-        raise UsageError(f"hub endpoint must be an http(s) URL, got {endpoint!r}")
+    endpoint = http_url(endpoint, endpoint_name)
     return Settings(
         data_dir=Path(get("DATA_DIR") or "var"),
         database_url=get("DATABASE_URL") or "",
         broker_url=get("BROKER_URL") or "",
         result_backend=get("RESULT_BACKEND") or "",
-        hf_endpoint=endpoint.rstrip("/"),
+        hf_endpoint=endpoint,
         hf_token=get("HF_TOKEN") or env.get("HF_TOKEN") or None,
         hub_offline=_flag(get("HUB_OFFLINE"), "COMPLIANCE_HUB_OFFLINE", False),
         hub_timeout=_number(get("HUB_TIMEOUT"), "COMPLIANCE_HUB_TIMEOUT", 10.0, minimum=0.1),

@@ -41,6 +41,16 @@ class _BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        # PyYAML's scalar constructors raise plain Python errors for a value that matches a
+        # type's pattern but is not one: ``2025-13-45`` (ValueError: month must be in 1..12),
+        # ``!!int x``, ``!!bool maybe`` (KeyError), an integer of more digits than Python
+        # converts. Each becomes a marked error, so the message names the line.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, _bad_scalar(node, exc), node.start_mark) from None
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
             seen: set[Any] = set()
@@ -56,6 +66,17 @@ class _BoundedLoader(yaml.SafeLoader):
                     raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _bad_scalar(node: Node, exc: Exception) -> str:
+    kind = str(node.tag).rsplit(":", 1)[-1]
+    what = "date" if kind == "timestamp" else kind
+    value = node.value if isinstance(node.value, str) else ""
+    shown = f" {value[:40]!r}" if value else ""
+    # Only a ValueError's text explains the value ("month must be in 1..12"); the others
+    # (a KeyError, a failed regex match) describe PyYAML's internals.
+    reason = f" ({str(exc)[:120]})" if isinstance(exc, ValueError | OverflowError) and str(exc) else ""
+    return f"not a valid {what}{shown}{reason}"
 
 
 def load_yaml(text: str, *, source: str, max_bytes: int = MAX_BYTES) -> Any:

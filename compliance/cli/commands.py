@@ -38,6 +38,7 @@ def _inspection(ns: argparse.Namespace) -> Any:
     from compliance.inspection import catalog_peak_lookup, inspect_local
     from compliance.targets import parse_target
 
+    _endpoint(ns)  # a malformed --endpoint is refused even when this check never asks the hub
     declared = []
     if ns.facts_file or ns.facts:
         from compliance.facts.declared import load_facts_file, parse_fact_option
@@ -60,10 +61,19 @@ def _inspection(ns: argparse.Namespace) -> Any:
                        thorough=ns.thorough, references=references)  # fmt: skip
 
 
+def _endpoint(ns: argparse.Namespace) -> str | None:
+    """``--endpoint`` checked as an http(s) URL (exit 4 otherwise), or None when not given."""
+    if ns.endpoint is None:
+        return None
+    from compliance.settings import http_url
+
+    return http_url(ns.endpoint, "--endpoint")
+
+
 def _hub_settings(ns: argparse.Namespace) -> Any:
     from compliance.settings import load_settings
 
-    return load_settings().with_overrides(hf_endpoint=ns.endpoint, hub_offline=ns.offline, hf_token=ns.token)
+    return load_settings().with_overrides(hf_endpoint=_endpoint(ns), hub_offline=ns.offline, hf_token=ns.token)
 
 
 def _hub_base_lookup(ns: argparse.Namespace, peaks: Any) -> Any:

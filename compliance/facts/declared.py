@@ -15,17 +15,21 @@ from typing import Any
 from compliance.errors import InputError, UsageError
 from compliance.facts.model import Confidence, Evidence, Fact
 from compliance.facts.names import FACT_SPECS, Kind
+from compliance.regularfile import read_regular
 from compliance.yamlsafe import load_yaml
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
-_NUMBER = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBgGtTpP])?\s*$")
+_NUMBER = re.compile(r"^\s*([+-]?[0-9][0-9_,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBgGtTpP])?\s*$")
 _TRUE = {"yes", "true", "1", "y", "on"}
 _FALSE = {"no", "false", "0", "n", "off"}
 MAX_DECLARED_BYTES = 1024 * 1024
 
 
 def parse_number(text: str) -> float:
-    """Parse ``7B``, ``1.5e12``, ``15T``, ``1,024,000`` into a float; raise ValueError otherwise."""
+    """Parse ``7B``, ``1.5e12``, ``15T``, ``1,024,000`` (or ``-3``) into a float; raise ValueError otherwise.
+
+    A sign is read so that a negative declaration is refused for its range, not as "not a number".
+    """
     match = _NUMBER.match(text)
     if not match:
         raise ValueError(f"not a number: {text!r}")
@@ -54,12 +58,57 @@ def _number_fact(name: str, raw: Any, evidence: Evidence) -> Fact:
         low = high = value
     else:
         raise ValueError(f"expected a number or an interval LOW..HIGH, got {type(raw).__name__}")
-    if low < 0:
-        raise ValueError("must not be negative")
+    problem = FACT_SPECS[name].out_of_range(low, high)
+    if problem:
+        raise ValueError(f"{problem}, got {raw!r}" if isinstance(raw, str) else problem)
     return Fact(name, value, low, high, Confidence.CONFIDENT, "declared", [evidence])
 
 
+def _groups(items: list[str]) -> list[str]:
+    from compliance.hardware.destinations import resolve_group
+
+    return list(dict.fromkeys(resolve_group(item) for item in items))
+
+
+def _country(text: str) -> str:
+    from compliance.hardware.destinations import resolve_country
+
+    return resolve_country(text)
+
+
+def _markets(items: list[str]) -> list[str]:
+    from compliance.check import MARKETS
+
+    unknown = [m for m in items if m.upper() not in MARKETS]
+    if unknown:
+        raise ValueError(f"unknown market {unknown[0][:40]!r}; choose from {', '.join(MARKETS)}")
+    return list(dict.fromkeys(m.upper() for m in items))
+
+
+# Facts whose values the rules compare with fixed sets: a declaration outside the set would
+# never match and silently change a finding, so it is refused, and a spelling is normalised
+# (``d:5`` -> ``D5``, ``China`` -> ``CN``).
+_VOCABULARY: dict[str, Any] = {
+    "destination_groups": _groups,
+    "destination_country": _country,
+    "developer_hq_country": _country,
+    "hardware_developer_country": _country,
+    "markets": _markets,
+}
+
+
 def _coerce(name: str, raw: Any, evidence: Evidence) -> Fact:
+    fact = _coerce_kind(name, raw, evidence)
+    check = _VOCABULARY.get(name)
+    if check is not None:
+        try:
+            fact.value = check(fact.value)
+        except UsageError as exc:  # the look-ups' own error; the caller adds the file or option
+            raise ValueError(exc.message) from None
+    return fact
+
+
+def _coerce_kind(name: str, raw: Any, evidence: Evidence) -> Fact:
     spec = FACT_SPECS[name]
     if spec.kind is Kind.NUMBER:
         return _number_fact(name, raw, evidence)
@@ -117,12 +166,9 @@ def load_facts_file(path: Path) -> list[Fact]:
     optional ``low``, ``high``, ``note`` and ``source`` (where the declarer got it).
     """
     source = str(path)
+    raw = read_regular(path, limit=MAX_DECLARED_BYTES)
     try:
-        if path.stat().st_size > MAX_DECLARED_BYTES:
-            raise InputError(f"larger than {MAX_DECLARED_BYTES} bytes", source=source)
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=source) from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=source) from None
     data = load_yaml(text, source=source)

@@ -29,12 +29,26 @@ class FactSpec:
     unit: str
     description: str
     context: bool = False  # describes the deployment (destination, hardware), not the model
+    # The range a number may take: at least 0, above 0 when ``positive``, at most ``maximum``.
+    # A declaration outside it is refused (a count, a compute or a duration is never negative).
+    positive: bool = False
+    maximum: float | None = None
+
+    def out_of_range(self, low: float, high: float) -> str | None:
+        """Why an interval ``low..high`` is not a value of this number, or None when it is."""
+        if self.positive and low <= 0:
+            return "must be positive (above 0)"
+        if low < 0:
+            return "must not be negative"
+        if self.maximum is not None and high > self.maximum:
+            return f"must be at most {self.maximum:g}"
+        return None
 
 
 _SPECS = [
     # What the model is.
-    FactSpec("parameters", Kind.NUMBER, "parameters", "Total parameter count."),
-    FactSpec("active_parameters", Kind.NUMBER, "parameters", "Parameters active per token (MoE)."),
+    FactSpec("parameters", Kind.NUMBER, "parameters", "Total parameter count.", positive=True),
+    FactSpec("active_parameters", Kind.NUMBER, "parameters", "Parameters active per token (MoE).", positive=True),
     FactSpec("parameters_by_dtype", Kind.MAPPING, "parameters", "Parameter count per stored dtype."),
     FactSpec("architecture", Kind.STRING, "", "Architecture class named in config.json."),
     FactSpec("model_type", Kind.STRING, "", "config.json model_type."),
@@ -50,9 +64,9 @@ _SPECS = [
     FactSpec("fundamental_rights_risk", Kind.BOOL, "", "Declared broad, serious fundamental-rights risk."),
     FactSpec("distilled_from_frontier", Kind.BOOL, "", "Knowledge-distilled from a frontier model."),
     # How it was trained.
-    FactSpec("training_tokens", Kind.NUMBER, "tokens", "Tokens seen in training (all epochs)."),
-    FactSpec("training_compute_flop", Kind.NUMBER, "FLOP", "Cumulative training compute."),
-    FactSpec("base_model_compute_flop", Kind.NUMBER, "FLOP", "Training compute of the base model."),
+    FactSpec("training_tokens", Kind.NUMBER, "tokens", "Tokens seen in training (all epochs).", positive=True),
+    FactSpec("training_compute_flop", Kind.NUMBER, "FLOP", "Cumulative training compute.", positive=True),
+    FactSpec("base_model_compute_flop", Kind.NUMBER, "FLOP", "Training compute of the base model.", positive=True),
     FactSpec("finetune_compute_flop", Kind.NUMBER, "FLOP", "Compute of the modification alone."),
     FactSpec(
         "finetune_tokens",
@@ -61,10 +75,19 @@ _SPECS = [
         "Tokens of stages after pretraining (fine-tuning, continued pretraining).",
     ),
     FactSpec("training_hardware", Kind.STRING, "", "Accelerator the model was trained on."),
-    FactSpec("training_hardware_count", Kind.NUMBER, "chips", "Number of accelerators used in training."),
-    FactSpec("training_gpu_hours", Kind.NUMBER, "chip-hours", "Accelerator-hours of training."),
-    FactSpec("training_duration_hours", Kind.NUMBER, "hours", "Wall-clock training time."),
-    FactSpec("training_utilization", Kind.NUMBER, "fraction", "Model FLOP utilisation during training."),
+    FactSpec(
+        "training_hardware_count", Kind.NUMBER, "chips", "Number of accelerators used in training.", positive=True
+    ),
+    FactSpec("training_gpu_hours", Kind.NUMBER, "chip-hours", "Accelerator-hours of training.", positive=True),
+    FactSpec("training_duration_hours", Kind.NUMBER, "hours", "Wall-clock training time.", positive=True),
+    FactSpec(
+        "training_utilization",
+        Kind.NUMBER,
+        "fraction",
+        "Model FLOP utilisation during training.",
+        positive=True,
+        maximum=1.0,
+    ),
     FactSpec("compute_cost_usd", Kind.NUMBER, "USD", "Cost of the training compute."),
     # Who releases it, where and on what.
     FactSpec("developer_revenue_usd", Kind.NUMBER, "USD", "Developer's annual revenue incl. affiliates.", True),
@@ -75,7 +98,7 @@ _SPECS = [
     FactSpec("markets", Kind.LIST, "", "Markets the model is placed on (EU, US-CA, US-NY, KR, CN).", True),
     FactSpec("public_service_cn", Kind.BOOL, "", "Offered as a service to the public in China.", True),
     FactSpec("hardware", Kind.STRING, "", "Target accelerator (catalog name).", True),
-    FactSpec("hardware_count", Kind.NUMBER, "chips", "Number of target accelerators.", True),
+    FactSpec("hardware_count", Kind.NUMBER, "chips", "Number of target accelerators.", True, positive=True),
     FactSpec("hardware_tpp", Kind.NUMBER, "TPP", "Total processing performance of the target IC.", True),
     FactSpec("hardware_performance_density", Kind.NUMBER, "TPP/mm²", "TPP per applicable die area.", True),
     FactSpec("hardware_datacenter", Kind.BOOL, "", "Target IC is designed or marketed for datacenters.", True),

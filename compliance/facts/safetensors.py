@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import struct
 from pathlib import Path
 
 from compliance.errors import ModelFileError
+from compliance.jsonsafe import load_json
 from compliance.records import Record
+from compliance.regularfile import open_regular, read_regular
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -164,6 +165,8 @@ def decode_header(raw: bytes, *, source: str) -> dict[str, Any]:
         ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"safetensors header is not valid JSON ({exc})", source=source) from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise ModelFileError(f"safetensors header is not valid JSON here ({str(exc)[:120]})", source=source) from None
     except RecursionError:
         raise ModelFileError("safetensors header nests too deeply", source=source) from None
     if not isinstance(header, dict):
@@ -262,9 +265,9 @@ def _parse_entry(name: str, entry: Any, source: str) -> tuple[TensorInfo, int, i
 def summarize_file(path: Path, summary: SafetensorsSummary, *, label: str | None = None) -> None:
     """Add one local safetensors file's tensors to ``summary``."""
     source = label or str(path)
+    fh, size = open_regular(path, error=ModelFileError)
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        with fh:
             header, nread = read_header(fh, size=size, source=source)
     except OSError as exc:
         raise ModelFileError(f"cannot read: {exc.strerror or exc}", source=source) from None
@@ -298,14 +301,7 @@ def weight_files(directory: Path, *, verify: bool = True) -> tuple[list[Path], s
 
 def _shards_from_index(index: Path) -> list[Path]:
     source = str(index)
-    try:
-        if index.stat().st_size > MAX_INDEX_BYTES:
-            raise ModelFileError(f"index larger than {MAX_INDEX_BYTES} bytes", source=source)
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ModelFileError(f"cannot read: {exc.strerror or exc}", source=source) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"not valid JSON ({exc})", source=source) from None
+    data = load_json(read_regular(index, limit=MAX_INDEX_BYTES, error=ModelFileError), source=source)
     weight_map = data.get("weight_map") if isinstance(data, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
         raise ModelFileError("no weight_map object", source=source)

@@ -180,6 +180,15 @@ def _group_key(group: str) -> str:
     return re.sub(r"[\s:]", "", str(group)).upper()
 
 
+def resolve_group(group: str) -> str:
+    """The group key (``D5``) for a spelling of it (``D:5``, ``d5``); :class:`UsageError` for a
+    group the shipped table does not define, since it comes from a declaration."""
+    key = _group_key(group)
+    if key not in GROUP_KEYS:
+        raise UsageError(f"unknown country group '{str(group)[:40]}'; known: {', '.join(GROUP_KEYS)}")
+    return key
+
+
 def group_members(group: str) -> frozenset[str]:
     """ISO alpha-2 members of a group key (AIA_TIER1, A5, A6, D1, D3, D4, D5, E1, E2, MACAU).
 

@@ -33,13 +33,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance.errors import AccessDenied, ComplianceError, HubError, InputError, ModelNotFound
+from compliance.errors import AccessDenied, ComplianceError, HubError, InputError, ModelFileError, ModelNotFound
 from compliance.facts.model import Confidence, Evidence, Fact
 from compliance.hub.cache import is_sha
 from compliance.hub.client import Budget, HubClient
 from compliance.hub.errors import describe
 from compliance.hub.info import HubInfo
 from compliance.inspection import Artefacts
+from compliance.jsonsafe import load_json
 
 README = "README.md"
 CONFIG = "config.json"
@@ -254,14 +255,13 @@ class Gatherer:
             return
         source = self.url(got.info, got.revision, CONFIG)
         try:
-            config = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            got.art.warnings.append(f"{source}: not valid JSON ({exc}); ignored")
+            config = load_json(data, source=source)
+        except ModelFileError as exc:
+            got.art.warnings.append(f"{exc.one_line()}; ignored")
             return
         if not isinstance(config, dict):
             got.art.warnings.append(f"{source}: not a JSON object; ignored")
             return
-        from compliance.errors import ModelFileError
         from compliance.facts.architectures import count_parameters
 
         try:
@@ -371,9 +371,9 @@ class Gatherer:
 
 def _shards_of_index(data: bytes, source: str) -> list[str]:
     try:
-        index = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HubError(f"{source}: not valid JSON ({exc})") from None
+        index = load_json(data, source=source)
+    except ModelFileError as exc:
+        raise HubError(exc.one_line()) from None
     weight_map = index.get("weight_map") if isinstance(index, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
         raise HubError(f"{source}: no weight_map object")

@@ -23,7 +23,6 @@ checks reads each shared ancestor once.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -49,6 +48,7 @@ from compliance.hub.fingerprint import (
 from compliance.hub.gather import Gathered, Gatherer, packed_weights
 from compliance.hub.info import MAX_BASES, HubInfo
 from compliance.inspection import Artefacts
+from compliance.jsonsafe import load_json
 from compliance.targets import validate_model_id
 
 if TYPE_CHECKING:
@@ -545,8 +545,8 @@ class Walker:
             return Fingerprint()
         try:
             data, _ = self.client.read_file(entry.model_id, entry.sha, "config.json", self.budget, max_bytes=16 << 20)
-            config = json.loads(data.decode("utf-8")) if data is not None else None
-        except (ComplianceError, UnicodeDecodeError, ValueError):
+            config = load_json(data, source="config.json") if data is not None else None
+        except ComplianceError:
             return Fingerprint()
         return fingerprint(config=config) if isinstance(config, dict) else Fingerprint()
 

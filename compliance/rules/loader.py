@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import InputError, RuleSetError
+from compliance.regularfile import read_regular
 from compliance.rules.book import CompiledRule, CompiledSet, RuleBook, RuleSetInfo
 from compliance.rules.compiler import ConditionCompiler, GroupResolver, has_numeric_leaf
 from compliance.rules.describe import describe
@@ -26,6 +27,8 @@ from compliance.yamlsafe import load_yaml
 
 CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
 RULESET_SUFFIXES = (".yaml", ".yml")
+# Each rule-set, cases or waiver file is read up to this size (the shipped ones are about 10 kB).
+MAX_RULES_FILE_BYTES = 4 * 1024 * 1024
 
 
 def default_rules_dir() -> Path:
@@ -63,6 +66,8 @@ def rule_set_files(paths: Sequence[Path] | None = None) -> list[Path]:
             files.extend(found)
         elif root.is_file():
             files.append(root)
+        elif root.exists():
+            raise RuleSetError("cannot read: not a regular file or a directory", source=str(root))
         else:
             raise RuleSetError("no such file or directory", source=str(root))
     return files
@@ -116,17 +121,14 @@ def _check_superseded_links(sets: list[CompiledSet], rule_paths: dict[str, Path]
 def read_document(path: Path) -> tuple[Any, str]:
     """Parse one YAML file safely; returns the document and the sha256 of its bytes."""
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RuleSetError(f"cannot read: {exc.strerror or exc}", source=source) from None
+    data = read_regular(path, limit=MAX_RULES_FILE_BYTES, error=RuleSetError)
     digest = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise RuleSetError("not UTF-8 text", source=source) from None
     try:
-        return load_yaml(text, source=source), digest
+        return load_yaml(text, source=source, max_bytes=MAX_RULES_FILE_BYTES), digest
     except RuleSetError:
         raise
     except InputError as exc:

@@ -36,6 +36,7 @@ from compliance.facts.card.model_name import sizes_from_name
 from compliance.facts.card.plausibility import vet
 from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS
+from compliance.regularfile import read_regular
 
 __all__ = [
     "MAX_CARD_BYTES",
@@ -72,13 +73,7 @@ def parse_card_file(path: Path, *, parameters_hint: float | None = None, model_n
     and :class:`ModelFileError` when it is not UTF-8 or its front matter is malformed.
     """
     source = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CARD_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read model card: {exc.strerror or exc}", source=source) from None
-    if len(data) > MAX_CARD_BYTES:
-        raise InputError(f"model card larger than {MAX_CARD_BYTES} bytes", source=source)
+    data = read_regular(path, limit=MAX_CARD_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -46,7 +46,8 @@ def test_booleans_lists_and_strings() -> None:
         ("paramters=7B", "did you mean 'parameters'"),
         ("parameters=lots", "not a number"),
         ("training_compute_flop=2e25..8e24", "low end above"),
-        ("parameters=-5", "not a number"),
+        ("parameters=-5", "must be positive"),
+        ("parameters=--5", "not a number"),
         ("open_weights=maybe", "yes or no"),
         ("parameters_by_dtype=1", "cannot be declared"),
         ("license=", "non-empty"),
@@ -81,7 +82,8 @@ def test_facts_file(tmp_path: Path) -> None:
         ("parameters: {value: 1, extra: 2}\n", "unknown keys"),
         ("parameters: {low: 5, high: 1}\n", "low end above"),
         ("parameters: {value: 9, low: 1, high: 5}\n", "low <= value <= high"),
-        ("parameters: -5\n", "must not be negative"),
+        ("parameters: -5\n", "must be positive"),
+        ("developer_revenue_usd: -5\n", "must not be negative"),
         ("license: {low: 1}\n", "only apply to numbers"),
         ("parameters: !!python/object:os.system {}\n", "invalid YAML"),
         (
@@ -104,3 +106,59 @@ def test_bad_facts_files(tmp_path: Path, text: str, message: str) -> None:
 def test_missing_facts_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         load_facts_file(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        # "--fact training_compute_flop=-1" answered "not a number".
+        ("training_compute_flop=-1", "training_compute_flop: must be positive (above 0), got '-1'"),
+        ("training_compute_flop=0", "must be positive"),
+        ("training_compute_flop=-1e25..2e25", "must be positive"),
+        ("training_tokens=-15T", "must be positive"),
+        ("hardware_count=0", "must be positive"),
+        ("training_utilization=1.5", "must be at most 1"),
+        ("developer_revenue_usd=-3", "must not be negative"),
+        ("compute_cost_usd=-0.5", "must not be negative"),
+        # "--fact destination_groups=ZZ9" was accepted, and no rule could ever match it.
+        ("destination_groups=ZZ9", "unknown country group 'ZZ9'; known: AIA_TIER1"),
+        ("destination_groups=D5,D9", "unknown country group 'D9'"),
+        ("destination_country=Atlantis", "unknown country 'Atlantis'"),
+        ("developer_hq_country=XX", "unknown country 'XX'"),
+        ("markets=EU,Mars", "unknown market 'Mars'"),
+    ],
+)
+def test_a_value_the_fact_cannot_take_is_refused_saying_why(option: str, message: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_fact_option(option)
+    assert message in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("finetune_compute_flop=0", 0.0),
+        ("developer_revenue_usd=0", 0.0),
+        ("training_utilization=0.4", 0.4),
+        ("training_compute_flop=+3e25", 3e25),
+        ("destination_groups=D:5, d1,D5", ["D5", "D1"]),
+        ("destination_groups=AIA_TIER1", ["AIA_TIER1"]),
+        ("destination_country=China", "CN"),
+        ("developer_hq_country=usa", "US"),
+        ("hardware_developer_country=tw", "TW"),
+        ("markets=eu, us-ca", ["EU", "US-CA"]),
+    ],
+)
+def test_values_the_fact_can_take_are_accepted_and_normalised(option: str, value: object) -> None:
+    assert parse_fact_option(option).value == value
+
+
+def test_a_facts_file_is_checked_the_same_way(tmp_path: Path) -> None:
+    path = tmp_path / "facts.yaml"
+    path.write_text("destination_groups: [D5, ZZ9]\n")
+    with pytest.raises(InputError, match="unknown country group 'ZZ9'") as info:
+        load_facts_file(path)
+    assert info.value.where == "destination_groups"
+    path.write_text("training_compute_flop: {value: 1e25, low: -1, high: 2e25}\n")
+    with pytest.raises(InputError, match="must be positive"):
+        load_facts_file(path)

@@ -137,6 +137,26 @@ def test_unreadable_file(tmp_path: Path) -> None:
         summarize_file(tmp_path / "model.safetensors", SafetensorsSummary())
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+@pytest.mark.timeout(10)
+def test_a_fifo_named_like_weights_is_refused_without_waiting(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "model.safetensors")
+    with pytest.raises(ModelFileError, match="a FIFO"):
+        summarize_file(tmp_path / "model.safetensors", SafetensorsSummary())
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nests too deeply"),
+        (b'{"x": {"dtype": "F32", "shape": [' + b"7" * 5000 + b'], "data_offsets": [0, 4]}}', "not valid JSON"),
+    ],
+)
+def test_headers_python_cannot_decode_are_model_file_errors(raw: bytes, message: str) -> None:
+    with pytest.raises(ModelFileError, match=message):
+        decode_header(raw, source="model.safetensors")
+
+
 def test_packed_quantized_weights_are_flagged(tmp_path: Path) -> None:
     tensors = {"model.layers.0.mlp.qweight": ("I32", [8, 64]), "model.layers.0.mlp.scales": ("F16", [1, 64])}
     _write(tmp_path / "model.safetensors", safetensors_bytes(tensors))

@@ -17,7 +17,7 @@ from typing import Any
 from compliance.errors import UsageError
 from compliance.facts.model import Evidence, Fact, FactSet
 from compliance.rules.compiler import Compiled
-from compliance.rules.decision import Clause, deciding, part_tree
+from compliance.rules.decision import Clause, Shape, deciding, shape_of
 from compliance.rules.describe import explain_comparison
 from compliance.rules.findings import NEVER_IN_FORCE, Finding, Severity, Status, Verdict
 from compliance.rules.operators import Tri
@@ -70,8 +70,13 @@ class CompiledRule:
     status: Status = field(init=False)
     severity: Severity = field(init=False)
     effect: dict[str, Any] = field(init=False)
+    when_shape: Shape = field(init=False)
+    unless_shape: Shape | None = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "when_shape", shape_of(self.spec.when, self.named))
+        unless = self.spec.unless
+        object.__setattr__(self, "unless_shape", None if unless is None else shape_of(unless, self.named))
         object.__setattr__(self, "status", Status(self.spec.status))
         object.__setattr__(self, "severity", Severity(self.spec.severity))
         object.__setattr__(self, "effect", self.spec.effect.model_dump(mode="json", exclude_none=True))
@@ -118,38 +123,24 @@ class CompiledRule:
         facts = run.facts
         log: list[dict[str, Any]] = []
         when, exempt = self.decide(facts, log)
-        spec = self.spec
-        when_clauses = deciding(part_tree(spec.when, self.named, log, "when"))
-        unless_clauses: list[Clause] = []
-        if spec.unless is not None and when is not False:
-            unless_clauses = deciding(part_tree(spec.unless, self.named, log, "unless"))
-        settle: list[dict[str, Any]] = []
-        if when is False:
-            verdict, reason, decisive = Verdict.NOT_TRIGGERED, "not met: " + run.explain_all(when_clauses), when_clauses
-        elif exempt is True:
-            verdict, reason, decisive = Verdict.NOT_TRIGGERED, f"exempt: {self.exemption}", unless_clauses
-        elif when is None:
-            undecided = when_clauses + (unless_clauses if exempt is None else [])
-            verdict, reason, decisive = Verdict.UNCERTAIN, run.explain_all(when_clauses), undecided
-        elif exempt is None:
-            reason = "an exemption may apply: " + run.explain_all(unless_clauses)
-            verdict, decisive = Verdict.UNCERTAIN, unless_clauses
+        if when is False or exempt is True:
+            verdict = Verdict.NOT_TRIGGERED
+        elif when is None or exempt is None:
+            verdict = Verdict.UNCERTAIN
         else:
-            reason = "met: " + run.explain_all(when_clauses)
-            if unless_clauses:
-                reason += "; not exempt: " + run.explain_all(unless_clauses)
-            verdict, decisive = Verdict.TRIGGERED, when_clauses + unless_clauses
-        for entry in log:
-            entry["deciding"] = False
-        for clause in decisive:
-            clause.entry["deciding"] = True
+            verdict = Verdict.TRIGGERED
         what_if: Verdict | None = None
+        reason: str | None = None
+        settle: list[dict[str, Any]] = []
         excluded = [r for r in (scope_reason, self.out_of_force(run.as_of), self._missing_needs(facts)) if r]
         if excluded:
+            # Out of scope: the what-if verdict is kept, but its clauses are not worked out.
             what_if, verdict, reason = verdict, Verdict.NOT_APPLICABLE, "; ".join(excluded)
-        elif verdict is Verdict.UNCERTAIN:
-            settle = settle_questions(decisive, facts, self.decided)
-        info = self.ruleset
+        else:
+            reason, decisive = self._explain(run, log, when, exempt)
+            if verdict is Verdict.UNCERTAIN:
+                settle = settle_questions(decisive, log, facts, self.decided)
+        spec, info = self.spec, self.ruleset
         return Finding(
             rule_id=spec.id,
             ruleset=info.id,
@@ -172,6 +163,34 @@ class CompiledRule:
             evidence=run.evidence_for(log),
             settle=settle,
         )
+
+    def _explain(
+        self, run: EvaluationRun, log: list[dict[str, Any]], when: Tri, exempt: Tri
+    ) -> tuple[str | None, list[Clause]]:
+        """The reason for the verdict, naming the clauses that decided it, and those clauses
+        (each comparison in ``log`` is marked ``deciding`` or not)."""
+        _, when_clauses = deciding(self.when_shape, log, "when")
+        unless_clauses: list[Clause] = []
+        if self.unless_shape is not None and when is not False:
+            _, unless_clauses = deciding(self.unless_shape, log, "unless")
+        reason: str | None = None
+        if when is False:
+            decisive = when_clauses
+            reason = "not met: " + run.explain_all(when_clauses)
+        elif exempt is True:
+            decisive, reason = unless_clauses, f"exempt: {self.exemption}"
+        elif when is None:
+            # Undecided "when" clauses explain it; deciding them may still leave the exemption open.
+            decisive = when_clauses + (unless_clauses if exempt is None else [])
+            reason = run.explain_all(when_clauses)
+        elif exempt is None:
+            decisive, reason = unless_clauses, "an exemption may apply: " + run.explain_all(unless_clauses)
+        else:
+            # Every comparison of a triggered rule holds as it should: they are marked, not explained.
+            decisive = when_clauses + unless_clauses
+        for clause in decisive:
+            clause.entry["deciding"] = True
+        return reason, decisive
 
     def _missing_needs(self, facts: Mapping[str, Fact]) -> str | None:
         return unmet_needs(self.spec.needs, facts) if self.spec.needs else None

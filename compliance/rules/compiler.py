@@ -169,6 +169,7 @@ def _record(fact: str, op: str, threshold: Any, f: Fact | None, result: Tri, par
             "high": None,
             "result": _WORDS[result],
             "part": part,
+            "deciding": False,  # set by the book on the comparisons that decided the verdict
         }
     return {
         "fact": fact,
@@ -179,6 +180,7 @@ def _record(fact: str, op: str, threshold: Any, f: Fact | None, result: Tri, par
         "high": f.high,
         "result": _WORDS[result],
         "part": part,
+        "deciding": False,
     }
 
 

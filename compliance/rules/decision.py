@@ -1,10 +1,9 @@
-"""Which clauses decided a condition: the evaluation log replayed over the condition tree.
+"""Which clauses decided a condition: the evaluation log replayed over the condition's shape.
 
 A compiled condition logs one comparison per leaf it evaluated, in depth-first order, and
 ``all``/``any`` stop at the first decisive child (Kleene logic). Replaying the log over the
-rule's :class:`~compliance.rules.schema.Condition` tree with the same short-circuit gives
-every node its three-valued result without touching the hot path; from there the clauses
-that decided the result are:
+rule's condition tree with the same short-circuit gives every node its three-valued result
+without touching the evaluation itself; from there the clauses that decided the result are:
 
 * a leaf: itself;
 * ``all`` that holds, or ``any`` that fails: every child (each one was needed);
@@ -13,89 +12,83 @@ that decided the result are:
 * ``not``: what decided its child (the result is flipped, the reason is the same clause).
 
 A leaf under an odd number of ``not`` is *negated*: it counts against the rule when it holds.
+The tree is flattened once per rule into a :data:`Shape` of tuples (named conditions
+resolved), so a replay costs a few microseconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
-from compliance.rules.operators import Tri, tri_not
+from compliance.rules.operators import Tri
 from compliance.rules.schema import Condition
 
-_TRI = {"true": True, "false": False, "unknown": None}
+Shape = tuple[Any, ...]
+"""``("leaf", fact)``, ``("not", shape)``, ``("all", (shapes…))`` or ``("any", (shapes…))``."""
+
+_TRI: dict[Any, Tri] = {"true": True, "false": False, "unknown": None}
 
 
-@dataclass(slots=True)
-class Node:
-    """One replayed condition node: its result and, for a leaf, the logged comparison."""
-
-    kind: str  # "leaf", "all", "any" or "not"
-    value: Tri
-    entry: dict[str, Any] | None = None
-    children: list[Node] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Clause:
+class Clause(NamedTuple):
     """A leaf that decided a result, and whether a ``not`` above it inverts its sense."""
 
     entry: dict[str, Any]
     negated: bool
 
 
-def replay(cond: Condition, named: Mapping[str, Condition], entries: Iterator[dict[str, Any]]) -> Node:
-    """Rebuild the evaluated tree of ``cond`` from its log ``entries`` (consumed in order).
-
-    Raises ValueError when the log does not match the tree (a caller passed the wrong part).
-    """
+def shape_of(cond: Condition, named: Mapping[str, Condition]) -> Shape:
+    """The condition as nested tuples, with ``use`` references replaced by what they name."""
     if cond.is_leaf:
-        entry = next(entries, None)
-        if entry is None or entry.get("fact") != cond.fact:
-            raise ValueError(f"the log does not match the condition at leaf {cond.fact!r}")
-        return Node("leaf", _TRI.get(str(entry.get("result"))), entry)
+        return ("leaf", cond.fact)
     if cond.not_ is not None:
-        child = replay(cond.not_, named, entries)
-        return Node("not", tri_not(child.value), children=[child])
+        return ("not", shape_of(cond.not_, named))
     if cond.use is not None:
-        return replay(named[cond.use], named, entries)
-    decisive = cond.any_ is not None
-    members = cond.any_ if cond.any_ is not None else cond.all_
-    assert members is not None
-    children: list[Node] = []
-    value: Tri = not decisive
-    for member in members:
-        child = replay(member, named, entries)
-        children.append(child)
-        if child.value is decisive:
-            value = decisive
-            break
-        if child.value is None:
-            value = None
-    return Node("any" if decisive else "all", value, children=children)
+        return shape_of(named[cond.use], named)
+    if cond.any_ is not None:
+        return ("any", tuple(shape_of(c, named) for c in cond.any_))
+    assert cond.all_ is not None
+    return ("all", tuple(shape_of(c, named) for c in cond.all_))
 
 
-def deciding(node: Node, *, negated: bool = False) -> list[Clause]:
-    """The leaves that decided ``node``'s result (see the module docstring), in rule order."""
-    if node.kind == "leaf":
-        assert node.entry is not None
-        return [Clause(node.entry, negated)]
-    if node.kind == "not":
-        return deciding(node.children[0], negated=not negated)
-    if node.value is None:
-        chosen = [c for c in node.children if c.value is None]
-    elif node.value is (node.kind == "any"):
-        # an any() that holds or an all() that fails: the child that settled it (the last one evaluated)
-        chosen = node.children[-1:]
-    else:
-        chosen = node.children
-    out: list[Clause] = []
-    for child in chosen:
-        out.extend(deciding(child, negated=negated))
-    return out
+def deciding(shape: Shape, log: list[dict[str, Any]], part: str) -> tuple[Tri, list[Clause]]:
+    """The result of the ``part`` (``when`` or ``unless``) entries of ``log`` replayed over
+    ``shape``, and the clauses that decided it (see the module docstring), in rule order.
+
+    Raises ValueError when the log does not match the shape.
+    """
+    entries = (
+        log if part == "when" and (not log or log[-1]["part"] == "when") else [e for e in log if e["part"] == part]
+    )
+    # A one-comparison condition (most exemptions) needs no replay.
+    if shape[0] == "leaf" and len(entries) == 1 and entries[0]["fact"] == shape[1]:
+        return _TRI[entries[0]["result"]], [Clause(entries[0], False)]
+    value, clauses, used = _replay(shape, entries, 0, False)
+    if used != len(entries):
+        raise ValueError(f"the {part} log has {len(entries)} comparisons; the condition read {used}")
+    return value, clauses
 
 
-def part_tree(cond: Condition, named: Mapping[str, Condition], log: list[dict[str, Any]], part: str) -> Node:
-    """The replayed tree of the ``part`` (``when`` or ``unless``) entries of ``log``."""
-    return replay(cond, named, iter([e for e in log if e.get("part", "when") == part]))
+def _replay(shape: Shape, entries: list[dict[str, Any]], at: int, negated: bool) -> tuple[Tri, list[Clause], int]:
+    kind = shape[0]
+    if kind == "leaf":
+        if at >= len(entries) or entries[at]["fact"] != shape[1]:
+            raise ValueError(f"the log does not match the condition at leaf {shape[1]!r}")
+        entry = entries[at]
+        return _TRI[entry["result"]], [Clause(entry, negated)], at + 1
+    if kind == "not":
+        value, clauses, at = _replay(shape[1], entries, at, not negated)
+        return (None if value is None else not value), clauses, at
+    decisive = kind == "any"
+    undecided: list[Clause] = []
+    everything: list[Clause] = []
+    unknown = False
+    for child in shape[1]:
+        value, clauses, at = _replay(child, entries, at, negated)
+        if value is decisive:
+            return decisive, clauses, at
+        if value is None:
+            unknown = True
+            undecided.extend(clauses)
+        everything.extend(clauses)
+    return (None, undecided, at) if unknown else (not decisive, everything, at)

@@ -11,6 +11,7 @@ decide it together: one answer to every question, in any combination.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -30,18 +31,26 @@ MAX_COMBINATIONS = 256  # beyond this, answers are only checked one fact at a ti
 _OTHER = "other"  # a text answer outside every value the rule looks for
 
 
-def settle(clauses: Iterable[Clause], facts: Mapping[str, Fact], decided: Verdict) -> list[dict[str, Any]]:
+def settle(
+    clauses: Iterable[Clause], log: Iterable[dict[str, Any]], facts: Mapping[str, Fact], decided: Verdict
+) -> list[dict[str, Any]]:
     """``[{"fact", "question", "answers"}]`` for the undecided ``clauses`` of one finding.
 
-    ``decided`` re-evaluates the rule over a fact mapping. A fact whose candidates never help
-    decide the finding is left out; an empty list means no single declaration settles it.
+    The undecided clauses say which facts to ask about; every comparison in ``log`` that reads
+    such a fact adds its threshold to the candidates (a decided comparison can flip once the
+    fact is answered). ``decided`` re-evaluates the rule over a fact mapping. A fact whose
+    candidates never help decide the finding is left out.
     """
     wanted: dict[str, list[dict[str, Any]]] = {}
     for clause in clauses:
         for name in _asked(clause.entry, facts):
             wanted.setdefault(name, []).append(clause.entry)
-    candidates = {name: [a for a in _candidates(name, entries, facts) if _declarable(name, a)]
-                  for name, entries in wanted.items()}  # fmt: skip
+    reading: dict[str, list[dict[str, Any]]] = {name: [] for name in wanted}
+    for entry in log:
+        for name in {entry["fact"], entry.get("ref")} & set(wanted):
+            reading[str(name)].append(entry)
+    candidates = {name: [a for a in _candidates(name, reading[name], facts) if _declarable(name, a)]
+                  for name in wanted}  # fmt: skip
     candidates = {name: values for name, values in candidates.items() if values}
     answers = _verified(candidates, facts, decided)
     return [
@@ -51,8 +60,12 @@ def settle(clauses: Iterable[Clause], facts: Mapping[str, Fact], decided: Verdic
     ]
 
 
+@functools.lru_cache(maxsize=512)
 def declared(name: str, answer: str) -> Fact:
-    """The fact ``--fact name=answer`` declares (the same parser, so the check sees the same fact)."""
+    """The fact ``--fact name=answer`` declares (the same parser, so the check sees the same fact).
+
+    Cached: the same few answers are tried for every finding. Callers must not modify the fact.
+    """
     from compliance.facts.declared import parse_fact_option
 
     return parse_fact_option(f"{name}={answer}")

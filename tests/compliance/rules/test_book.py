@@ -60,14 +60,14 @@ def test_not_triggered_reason_names_the_deciding_comparison(write_set: WriteSet)
     [
         (2e25, True, Verdict.NOT_TRIGGERED, "exempt: weights published"),
         (2e25, None, Verdict.UNCERTAIN, "an exemption may apply: weights published is unknown"),
-        (2e25, False, Verdict.TRIGGERED, "met: training compute is 2e25 FLOP: '> 1e25 FLOP' holds; not exempt: "),
+        (2e25, False, Verdict.TRIGGERED, None),
         ((5e24, 2e25), True, Verdict.NOT_TRIGGERED, "exempt: "),
         ((5e24, 2e25), False, Verdict.UNCERTAIN, "training compute is between"),
         (3e24, None, Verdict.NOT_TRIGGERED, "not met"),
     ],
 )
 def test_unless_exempts(
-    write_set: WriteSet, compute: Any, published: bool | None, verdict: Verdict, reason_start: str
+    write_set: WriteSet, compute: Any, published: bool | None, verdict: Verdict, reason_start: str | None
 ) -> None:
     book = book_of(write_set, rule(unless=PUBLISHED))
     values: dict[str, Any] = {"training_compute_flop": compute}
@@ -75,7 +75,10 @@ def test_unless_exempts(
         values["open_weights"] = published
     finding = only(book, facts(**values))
     assert finding.verdict is verdict
-    assert finding.reason is not None and finding.reason.startswith(reason_start)
+    if reason_start is None:
+        assert finding.reason is None
+    else:
+        assert finding.reason is not None and finding.reason.startswith(reason_start)
 
 
 def test_unless_is_not_evaluated_when_the_condition_fails(write_set: WriteSet) -> None:

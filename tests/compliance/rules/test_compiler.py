@@ -91,6 +91,7 @@ def test_numeric_leaf_records_threshold_value_and_interval() -> None:
             "high": 4e25,
             "result": "true",
             "part": "when",
+            "deciding": False,
         }
     ]
 

@@ -33,7 +33,7 @@ from web.hubserver.payloads import (
     tree_entry,
     tree_paths,
 )
-from web.hubserver.repos import FolderRegistry, Registry, Repo, Snapshot
+from web.hubserver.repos import FolderRegistry, Registry, Repo, Snapshot, parse_json
 
 EXT = "hubserver"
 _TRUE = {"1", "true", "yes", "on"}
@@ -419,10 +419,7 @@ def _safetensors_metadata(repo_id: str, filename: str) -> Response:
     if filename not in snap.files:
         return hub_error(404, "EntryNotFound", f"{filename} does not exist on 'main'", {"X-Repo-Commit": snap.sha})
     text = snap.text(filename)
-    try:
-        index = json.loads(text or "")
-    except json.JSONDecodeError:
-        index = None
+    index = parse_json(text)
     if not isinstance(index, dict) or not isinstance(index.get("weight_map"), dict):
         return hub_error(400, None, f"{filename} is not a safetensors index")
     headers = snap.headers() if filename == INDEX_NAME else None

@@ -18,7 +18,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,11 +123,7 @@ class Snapshot:
         """config.json as a mapping, or None."""
 
         def load() -> dict[str, Any] | None:
-            text = self.text("config.json")
-            try:
-                data = json.loads(text) if text else None
-            except json.JSONDecodeError:
-                return None
+            data = parse_json(self.text("config.json"))
             return data if isinstance(data, dict) else None
 
         return self._cached("config", load)
@@ -138,11 +134,10 @@ class Snapshot:
         def pick() -> list[RepoFile]:
             index = self.text(INDEX_NAME)
             if index is not None:
-                try:
-                    weight_map = json.loads(index).get("weight_map") or {}
-                    names = list(dict.fromkeys(str(v) for v in weight_map.values()))
-                except (json.JSONDecodeError, AttributeError):
-                    names = []
+                data = parse_json(index)
+                weight_map = data.get("weight_map") if isinstance(data, dict) else None
+                shards = weight_map.values() if isinstance(weight_map, dict) else ()
+                names = list(dict.fromkeys(v for v in shards if isinstance(v, str)))
                 found = [self.files[n] for n in names if n in self.files]
                 if found:
                     return found
@@ -220,10 +215,7 @@ def read_safetensors_header(f: RepoFile) -> dict[str, Any] | None:
     length = int.from_bytes(read_range(f.content, 0, 8), "little")
     if length == 0 or length > MAX_PARSED_HEADER or 8 + length > f.size:
         return None
-    try:
-        header = json.loads(read_range(f.content, 8, 8 + length))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
+    header = parse_json(read_range(f.content, 8, 8 + length))
     return header if isinstance(header, dict) else None
 
 
@@ -241,8 +233,34 @@ def front_matter(text: str | None) -> dict[str, Any] | None:
                 data = load_yaml("\n".join(lines[1:k]), source="README.md")
             except InputError:
                 return None
-            return data if isinstance(data, dict) else None
+            return _dates_as_text(data) if isinstance(data, dict) else None
     return None
+
+
+def _dates_as_text(value: Any) -> Any:
+    """Front matter as the hub's JSON gives it: a YAML date becomes the ISO text JavaScript's
+    ``Date`` serialises to (the hub reads cards with js-yaml). The YAML loader bounds the depth."""
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, date):
+        return f"{value.isoformat()}T00:00:00.000Z"
+    return value
+
+
+def parse_json(text: str | bytes | None) -> Any:
+    """Parsed JSON, or None when there is none or it is malformed, not UTF-8 or nested too deeply
+    to decode: the hub then serves the file but not what it would have derived from it."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 class Repo:

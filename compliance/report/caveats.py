@@ -78,7 +78,9 @@ def caveats(warnings: Iterable[str], facts: FactSet, deciding: Iterable[Any] = (
                     names.append(str(name))
     for name in names:
         fact = facts.get(name)
-        if fact is None:
+        # A warning that already speaks of this fact ("cumulative training compute unknown") says it.
+        words = name.removesuffix("_flop").replace("_", " ")
+        if fact is None or any(words in c["message"] for c in out):
             continue
         confidence = str(getattr(fact.confidence, "value", fact.confidence))
         if fact.value is None and (fact.low is not None or fact.high is not None):

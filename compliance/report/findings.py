@@ -154,13 +154,77 @@ def _reference(comparison: dict[str, Any], unit: str) -> str:
     return f"{scale}{comparison['ref']}{resolved}"
 
 
-def comparisons_text(finding: dict[str, Any], *, limit: int = 5) -> str:
-    """All comparisons of a finding, ``; ``-separated (at most ``limit``, then a count)."""
+_NEGATED_OPS = {
+    "in": "not in",
+    "not in": "in",
+    "includes": "does not include",
+    "includes any of": "includes none of",
+    "=": "≠",
+    "≠": "=",
+}
+
+
+def comparison_outcome(comparison: dict[str, Any]) -> str:
+    """One comparison with its outcome, so it never reads as a claim: a comparison that holds
+    as written, one that fails negated (``training_compute_flop 3.05e24 is not > 1e25``), an
+    undecided one marked so."""
+    result = result_word(comparison.get("result"))
+    text = comparison_text(comparison)
+    if result == "true":
+        return text
+    if result != "false":
+        return f"{text} (undecided)"
+    op_raw = str(comparison.get("op") or "")
+    op = _OPS.get(op_raw, op_raw.replace("_", " "))
+    if op == "is unknown":
+        negated = "is known"
+    elif op.startswith("is "):
+        negated = "is not " + op.removeprefix("is ")
+    else:
+        negated = _NEGATED_OPS.get(op, f"is not {op}")
+    head, found, tail = text.rpartition(f" {op}")
+    return f"{head} {negated}{tail}" if found else f"not ({text})"
+
+
+def decisive_first(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """The finding's comparisons, the ones that decided its verdict first."""
     comps = [c for c in finding.get("comparisons") or [] if isinstance(c, dict)]
-    text = "; ".join(("unless " if c.get("part") == "unless" else "") + comparison_text(c) for c in comps[:limit])
+    # A stable sort: the deciding comparisons first, each group in the rule's order.
+    return sorted(comps, key=lambda c: not c.get("deciding"))
+
+
+def comparisons_text(finding: dict[str, Any], *, limit: int = 5, outcome: bool = False) -> str:
+    """All comparisons of a finding, the deciding ones first, ``; ``-separated (at most
+    ``limit``, then a count); with ``outcome``, each says whether it held."""
+    comps = decisive_first(finding)
+    words = comparison_outcome if outcome else comparison_text
+    text = "; ".join(("unless " if c.get("part") == "unless" else "") + words(c) for c in comps[:limit])
     if len(comps) > limit:
         text += f"; and {len(comps) - limit} more"
     return text
+
+
+def settle_flags(entry: dict[str, Any]) -> list[str]:
+    """``--fact FACT=ANSWER`` for each answer of one settle question."""
+    fact = str(entry.get("fact") or "")
+    return [f"--fact {fact}={answer}" for answer in entry.get("answers") or []]
+
+
+def caveats_of(report: dict[str, Any]) -> list[dict[str, str]]:
+    """``summary.caveats`` as ``{"kind", "message"}`` dicts (plain strings are accepted too)."""
+    out: list[dict[str, str]] = []
+    for item in (report.get("summary") or {}).get("caveats") or []:
+        if isinstance(item, dict) and item.get("message"):
+            out.append({"kind": str(item.get("kind") or "caveat"), "message": str(item["message"])})
+        elif isinstance(item, str) and item:
+            out.append({"kind": "caveat", "message": item})
+    return out
+
+
+def deciding_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The finding dicts named by :func:`deciding_ids`, in that order."""
+    by_id = {str(f.get("rule_id")): f for f in report.get("findings") or [] if isinstance(f, dict)}
+    return [by_id[r] for r in deciding_ids(report) if r in by_id]
 
 
 def result_word(result: Any) -> str:

@@ -44,7 +44,7 @@ def junit_tree(report: dict[str, Any]) -> ET.Element:
     """The ``<testsuites>`` element."""
     summary = report.get("summary") or {}
     model = report.get("model") or {}
-    findings = [f for f in report.get("findings") or [] if isinstance(f, dict)]
+    findings = fx.ordered([f for f in report.get("findings") or [] if isinstance(f, dict)])
     timestamp = _timestamp(report.get("generated_at"))
     root = ET.Element("testsuites", {"name": clean(f"compliance {model.get('id') or ''}".strip()), "time": "0"})
     suites: dict[str, ET.Element] = {}
@@ -91,6 +91,9 @@ def _properties(report: dict[str, Any], ruleset: dict[str, Any]) -> ET.Element:
         ("ruleset.version", ruleset.get("version")),
         ("ruleset.sha256", ruleset.get("sha256")),
         ("ruleset.title", ruleset.get("title")),
+        ("outcome", (report.get("summary") or {}).get("outcome")),
+        ("outcome.deciding", ", ".join(fx.deciding_ids(report))),
+        *(("caveat", f"{c['kind']}: {c['message']}") for c in fx.caveats_of(report)),
     ]
     for name, value in pairs:
         if value is not None and value != "":
@@ -139,7 +142,7 @@ def _testcase(suite: ET.Element, ruleset_id: str, f: dict[str, Any], summary: di
         )
     elif compared:
         out = ET.SubElement(case, "system-out")
-        out.text = clean(f"not triggered: {compared}")
+        out.text = clean(f"not triggered: {fx.comparisons_text(f, outcome=True)}")
     return None
 
 
@@ -154,9 +157,11 @@ def _child(case: ET.Element, tag: str, message: str, *, kind: str | None = None,
 
 def _body(f: dict[str, Any]) -> str:
     lines: list[str] = []
-    for c in f.get("comparisons") or []:
-        if isinstance(c, dict):
-            lines.append(f"{fx.comparison_text(c)} → {fx.result_word(c.get('result'))}")
+    for c in fx.decisive_first(f):
+        lines.append(f"{fx.comparison_text(c)} → {fx.result_word(c.get('result'))}")
+    for entry in f.get("settle") or []:
+        if isinstance(entry, dict):
+            lines.append(f"settle: {entry.get('question') or ''} {' or '.join(fx.settle_flags(entry))}".strip())
     for key, label in (
         ("reason", "why"),
         ("message", ""),

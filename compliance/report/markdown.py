@@ -66,7 +66,7 @@ def _render(report: dict[str, Any], *, rows: int, items: int) -> str:
     outcome = str(summary.get("outcome") or "not_checked")
     out.append(f"## Compliance check: **{_HEADLINE.get(outcome, escape(outcome.upper()))}**")
     out.append("")
-    out.extend(_header(report, summary))
+    out.extend(_header(report, summary, items))
     if outcome != "not_checked":
         out.append("")
         out.extend(_attention(report, findings, summary, rows))
@@ -103,7 +103,7 @@ def _render(report: dict[str, Any], *, rows: int, items: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def _header(report: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+def _header(report: dict[str, Any], summary: dict[str, Any], items: int) -> list[str]:
     model = report.get("model") or {}
     parts = [f"**Model:** {escape(model.get('id') or '?')}"]
     rev = []
@@ -137,15 +137,50 @@ def _header(report: dict[str, Any], summary: dict[str, Any]) -> list[str]:
         else "uncertain ones are allowed"
     )
     lines.append(f"**Exit code {escape(code)}** — {escape(meaning)}. Here {gate}; {uncertain}.")
+    lines.extend(_decided(report, items))
     lines.append("")
     lines.append(f"**Findings:** {escape(fx.counts_text(summary))}.")
     return lines
 
 
+def _decided(report: dict[str, Any], items: int) -> list[str]:
+    """What decided the outcome, the caveats beside it, and the flags that would settle it
+    (each list cut at ``items``)."""
+    lines: list[str] = []
+    everything = fx.deciding_findings(report)
+    deciding = everything[:items]
+    if deciding:
+        lines += ["", "**Decided by:**", ""]
+        for f in deciding:
+            why = f" — {escape(fx.clip(f['reason'], CELL))}" if f.get("reason") else ""
+            lines.append(
+                f"- **{escape(f.get('rule_id') or '?')}** ({escape(f.get('severity') or '')}, "
+                f"{escape(f.get('verdict') or '')}): {escape(fx.clip(f.get('title') or '', CELL))}{why}"
+            )
+        lines.extend(_left_off(len(everything), items, "deciding findings"))
+    caveats = fx.caveats_of(report)
+    if caveats:
+        lines += ["", "**Caveats:**", ""]
+        shown = caveats[:items]
+        lines += [f"- {escape(c['kind'].replace('_', ' '))}: {escape(fx.clip(c['message'], 500))}" for c in shown]
+        lines.extend(_left_off(len(caveats), items, "caveats"))
+    settling = [(f, e) for f in deciding for e in f.get("settle") or [] if isinstance(e, dict)][:items]
+    if settling:
+        lines += ["", "**To settle it**, run the check again with one answer per question:", ""]
+        for f, entry in settling:
+            flags = " or ".join(_code(flag) for flag in fx.settle_flags(entry))
+            lines.append(f"- {escape(entry.get('question') or '')} ({escape(f.get('rule_id') or '?')}): {flags}")
+    return lines
+
+
+def _code(text: str) -> str:
+    """Inline code for a command-line flag; backticks and pipes, which no flag needs, are dropped."""
+    return "`" + " ".join(_INVISIBLE.sub("", text).replace("`", "").replace("|", "").split()) + "`"
+
+
 def _attention(report: dict[str, Any], findings: list[dict[str, Any]], summary: dict[str, Any], rows: int) -> list[str]:
-    shown = [f for f in findings if f.get("verdict") in ("triggered", "uncertain") and not f.get("waived")]
-    # Blocking findings first, then by severity, so a cut list still shows what matters.
-    shown.sort(key=lambda f: (fx.blocking(f, summary) is None, -fx.severity_rank(f.get("severity"))))
+    # In the report's order (verdict, then severity): a cut list still shows what matters most.
+    shown = [f for f in fx.ordered(findings) if f.get("verdict") in ("triggered", "uncertain") and not f.get("waived")]
     if not shown:
         return ["No triggered or uncertain findings."]
     out = [
@@ -159,13 +194,15 @@ def _attention(report: dict[str, Any], findings: list[dict[str, Any]], summary: 
         blocks = fx.blocking(f, summary)
         label = f"**{verdict.upper()}**" + (f" (blocks: {blocks})" if blocks else "")
         rule = f"{escape(f.get('rule_id') or '?')}: {escape(fx.clip(f.get('title') or '', CELL))}"
-        compared = fx.comparisons_text(f) or str(f.get("reason") or "")
+        compared = fx.comparisons_text(f, outcome=True) or str(f.get("reason") or "")
         if verdict == "uncertain" and f.get("reason") and fx.comparisons_text(f):
             compared += f" — {f['reason']}"
+        settle = [flag for e in f.get("settle") or [] if isinstance(e, dict) for flag in fx.settle_flags(e)]
+        settled = (" — settle: " + " or ".join(_code(flag) for flag in settle)) if settle else ""
         citation = link(fx.clip(f.get("citation") or f.get("link") or "", CELL), f.get("link"))
         out.append(
             f"| {label} | {rule} | {escape(f.get('jurisdiction') or '')} | {escape(f.get('severity') or '')} "
-            f"| {escape(fx.clip(compared, CELL))} | {citation} |"
+            f"| {escape(fx.clip(compared, CELL))}{settled} | {citation} |"
         )
     out.extend(_left_off(len(shown), rows, "findings"))
     return out
@@ -173,8 +210,9 @@ def _attention(report: dict[str, Any], findings: list[dict[str, Any]], summary: 
 
 def _collapsed(findings: list[dict[str, Any]], items: int) -> list[str]:
     groups: list[tuple[str, list[str]]] = []
+    findings = fx.ordered(findings)
     not_triggered = [f for f in findings if f.get("verdict") == "not_triggered" and not f.get("waived")]
-    groups.append(("Not triggered", [_item(f, fx.comparisons_text(f)) for f in not_triggered]))
+    groups.append(("Not triggered", [_item(f, fx.comparisons_text(f, outcome=True)) for f in not_triggered]))
     not_applicable = [f for f in findings if f.get("verdict") == "not_applicable" and not f.get("waived")]
     groups.append(("Not applicable", [_item(f, str(f.get("reason") or "")) for f in not_applicable]))
     waived = [f for f in findings if f.get("waived")]

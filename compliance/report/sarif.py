@@ -11,9 +11,11 @@ as dismissed instead of reopening or silently closing the alert.
 
 GitHub needs a file location for every result. It is the file the deciding fact's evidence
 came from (``README.md`` for card facts, ``config.json``, a ``*.safetensors`` shard), joined to
-the model's directory for a local model, or to ``hub/ORG/NAME/`` for a hub model, which has no
-file in the repository; when the evidence names no file (a command-line declaration, a derived
-estimate with no file behind it) the model's card or config stands in. ``partialFingerprints``
+the model's directory for a local model; for a hub model, which has no file in the repository,
+it is the file's URL at the checked commit (``{endpoint}/ORG/NAME/blob/{sha}/README.md``, the
+endpoint taken from the report's own hub evidence; ``hub/ORG/NAME/`` when none names it). When
+the evidence names no file (a command-line declaration, a derived estimate with no file behind
+it) the model's card or config stands in. ``partialFingerprints``
 hash the rule and the model id only, so an alert follows the model across revisions and runs
 while ``automationDetails.id`` keeps uploads for different models from closing each other's alerts.
 """
@@ -57,7 +59,7 @@ def sarif_log(report: dict[str, Any]) -> dict[str, Any]:
     summary = report.get("summary") or {}
     all_findings = _mark_clashes([f for f in report.get("findings") or [] if isinstance(f, dict)])
     rules, index = _rules(report, all_findings)
-    reported = [f for f in all_findings if f.get("verdict") in ("triggered", "uncertain")]
+    reported = [f for f in fx.ordered(all_findings) if f.get("verdict") in ("triggered", "uncertain")]
     # Keep the findings that matter most when a rule book is large enough to hit GitHub's cap.
     reported.sort(key=lambda f: (_level_order(_level(f, summary)), f.get("waived") is not None))
     dropped = max(0, len(reported) - MAX_RESULTS)
@@ -257,12 +259,15 @@ def _result(
 
 def _message(f: dict[str, Any]) -> str:
     title = str(f.get("title") or _rule_id(f))
-    compared = fx.comparisons_text(f, limit=3)
+    compared = fx.comparisons_text(f, limit=3, outcome=True)
     verdict = f.get("verdict")
     text = f"{title}: {compared}." if compared else f"{title}."
     if verdict == "uncertain":
         reason = str(f.get("reason") or "the facts do not settle it").rstrip(". ")
         text += f" Uncertain: {reason}."
+        flags = [flag for e in f.get("settle") or [] if isinstance(e, dict) for flag in fx.settle_flags(e)]
+        if flags:
+            text += f" Settle it with {' or '.join(flags)}."
     elif f.get("reason"):
         text += f" {f['reason']}"
     if f.get("citation"):
@@ -283,17 +288,48 @@ def _fingerprints(f: dict[str, Any], report: dict[str, Any]) -> dict[str, str]:
 
 
 def _location(report: dict[str, Any], f: dict[str, Any]) -> tuple[str, int | None]:
-    """Repository-relative URI and line of the file the deciding evidence came from."""
+    """URI and line of the file the deciding evidence came from: repository-relative for a
+    local model, the file's URL at the checked commit for a hub model."""
     model = report.get("model") or {}
     base = _model_base(model)
+    hub = _hub_root(report, model)
     for fact in fx.deciding_facts(f):
         files = [(ev, found) for ev in fx.fact_evidence(report, f, fact) if (found := _evidence_file(ev))]
         if not files:
             continue
         # A derived fact cites several files; the one with a line points at the claim itself.
         ev, (name, in_model) = next(((e, p) for e, p in files if _line(e) is not None), files[0])
+        if hub is not None and in_model:
+            return hub + quote(name.lstrip("/"), safe=_URI_SAFE), _line(ev)
         return _join(base if in_model else None, name), _line(ev)
+    if hub is not None:
+        return hub + quote(_fallback_file(report), safe=_URI_SAFE), None
     return _join(base, _fallback_file(report)), None
+
+
+_API_MODEL = re.compile(r"^(https?://[^\s]+?)/api/models/")
+
+
+def _hub_root(report: dict[str, Any], model: dict[str, Any]) -> str | None:
+    """``{endpoint}/{id}/blob/{sha}/`` for a hub model, the endpoint read from the report's own
+    evidence (hub file and API URLs); None for other models or when no evidence names the hub."""
+    model_id = model.get("id")
+    if model.get("source") != "hub" or not model_id:
+        return None
+    at = str(model.get("sha") or model.get("revision") or "main")
+    marker = f"/{model_id}/"
+    for body in (report.get("facts") or {}).values():
+        for ev in (body or {}).get("evidence") or [] if isinstance(body, dict) else []:
+            source = str(ev.get("source") or "") if isinstance(ev, dict) else ""
+            if not _absolute_http(source):
+                continue
+            api = _API_MODEL.match(source)
+            endpoint = api.group(1) if api else None
+            if endpoint is None and marker in source and _HUB_FILE.search(source):
+                endpoint = source.split(marker, 1)[0]
+            if endpoint:
+                return f"{endpoint}/{quote(str(model_id), safe='/')}/blob/{quote(at, safe='')}/"
+    return None
 
 
 def _line(ev: dict[str, Any]) -> int | None:

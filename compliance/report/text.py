@@ -6,7 +6,7 @@ from typing import Any
 
 from compliance.facts.names import FACT_SPECS
 from compliance.report import numbers
-from compliance.report.findings import comparison_text
+from compliance.report.findings import caveats_of, comparison_text, deciding_findings, ordered, settle_flags
 
 _VERDICT_LABEL = {
     "triggered": "TRIGGERED",
@@ -18,8 +18,9 @@ _ORDER = ["triggered", "uncertain", "not_triggered", "not_applicable"]
 
 
 def render(report: dict[str, Any], *, verbose: bool = False) -> str:
-    """Render a report dict (the JSON contract) as text."""
-    lines: list[str] = []
+    """Render a report dict (the JSON contract) as text: the verdict, what decided it, its
+    caveats and the ``--fact`` flags that would settle it first; then facts and findings."""
+    lines: list[str] = verdict_lines(report)
     model = report["model"]
     where = f" ({model['source']}: {model['path']})" if model.get("path") else f" ({model['source']})"
     rev = f" @ {model['sha'][:12]}" if model.get("sha") else ""
@@ -37,10 +38,9 @@ def render(report: dict[str, Any], *, verbose: bool = False) -> str:
     if findings:
         lines.append("")
         lines.append(f"Findings (law as of {report.get('as_of')})")
-        for verdict in _ORDER:
-            for finding in findings:
-                if finding["verdict"] == verdict and (verbose or verdict != "not_applicable"):
-                    lines.extend(_finding_lines(finding, verbose))
+        for finding in ordered(findings):
+            if verbose or finding["verdict"] != "not_applicable":
+                lines.extend(_finding_lines(finding, verbose))
         hidden = sum(1 for f in findings if f["verdict"] == "not_applicable")
         if hidden and not verbose:
             lines.append(f"  ({hidden} not applicable on that date or scope; --verbose lists them)")
@@ -81,6 +81,8 @@ def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
         out.append("      " + comparison_line(comp))
     if f.get("reason"):
         out.append(f"      why: {f['reason']}")
+    for entry in f.get("settle") or []:
+        out.append(f"      settle: {'  or  '.join(settle_flags(entry))}")
     if f["verdict"] in ("triggered", "uncertain") or verbose:
         out.append(f"      {f['citation']}" + (f" — {f['link']}" if f.get("link") else ""))
         if f.get("message"):
@@ -89,6 +91,38 @@ def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
         w = f["waived"]
         out.append(f"      waived by {w.get('owner')} until {w.get('expires')}: {w.get('reason')}")
     return out
+
+
+def verdict_lines(report: dict[str, Any]) -> list[str]:
+    """The first screen: the outcome and the findings that decided it, the caveats, and for
+    each deciding uncertain finding the questions and ``--fact`` flags that settle it."""
+    summary = report["summary"]
+    if summary["outcome"] == "not_checked":
+        caveats = caveats_of(report)
+        return [f"caveat ({c['kind'].replace('_', ' ')}): {_clip(c['message'], 200)}" for c in caveats] + (
+            [""] if caveats else []
+        )
+    head = f"{summary['outcome'].upper()} (exit {summary['exit_code']})"
+    deciding = deciding_findings(report)
+    if deciding:
+        head += ": decided by " + ", ".join(f"{f['rule_id']} ({f['severity']}, {f['verdict']})" for f in deciding)
+    elif summary["outcome"] == "pass":
+        head += f": nothing triggered or uncertain at or above {summary.get('fail_on') or 'the fail-on severity'}"
+    lines = [head]
+    for c in caveats_of(report):
+        lines.append(f"  caveat ({c['kind'].replace('_', ' ')}): {_clip(c['message'], 200)}")
+    for f in deciding:
+        lines.append(f"  {f['rule_id']}: {_clip(f['title'], 100)}")
+        if f.get("reason"):
+            lines.append(f"      why: {_clip(f['reason'], 300)}")
+    settling = [(f, entry) for f in deciding for entry in f.get("settle") or []]
+    if settling:
+        lines.append("  To settle it, declare what you know (one answer per question):")
+        for f, entry in settling:
+            lines.append(f"    {entry['question']}  [{f['rule_id']}]")
+            lines.append(f"      {'  or  '.join(settle_flags(entry))}")
+    lines.append("")
+    return lines
 
 
 def comparison_line(c: dict[str, Any]) -> str:

@@ -82,7 +82,10 @@ def test_github_requirements_hold(name: str) -> None:
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         assert len(result["locations"]) == 1
-        assert "://" not in _uri(result) and not _uri(result).startswith("/")
+        uri = _uri(result)
+        # Repository-relative, except a hub model's file, which lives at its URL on the hub.
+        assert "://" not in uri or (run["properties"]["model"].get("source") == "hub" and uri.startswith("http"))
+        assert not uri.startswith("/")
         assert len(result["message"]["text"]) <= sarif.MAX_MESSAGE
         assert result["partialFingerprints"]["primaryLocationLineHash"]
     assert run["invocations"][0]["executionSuccessful"] is True
@@ -171,19 +174,38 @@ def run_result(report: dict[str, Any]) -> dict[str, Any]:
     return results[0]
 
 
-def test_hub_model_locations_live_under_a_hub_prefix() -> None:
+def _hub_report(evidence: list[dict[str, Any]], fact: str = "training_tokens") -> dict[str, Any]:
     facts = F.default_facts()
-    facts["training_tokens"]["evidence"] = [
-        F.evidence("card-text", "https://huggingface.co/acme/m/blob/abc123/README.md", "15T tokens", line=9)
-    ]
-    report = F.report(
-        [F.finding("t", "triggered", comparisons=[F.comparison("training_tokens", "gt", 1e12, 15e12, True)])],
+    facts[fact]["evidence"] = evidence
+    return F.report(
+        [F.finding("t", "triggered", comparisons=[F.comparison(fact, "gt", 1e12, 15e12, True)])],
         outcome="fail",
         facts=facts,
         model={"id": "acme/m", "source": "hub", "revision": "main", "sha": F.SHA},
     )
-    physical = run_result(report)["locations"][0]["physicalLocation"]
-    assert physical == {"artifactLocation": {"uri": "hub/acme/m/README.md"}, "region": {"startLine": 9}}
+
+
+def test_hub_model_locations_are_the_file_at_the_checked_commit() -> None:
+    card = F.evidence("card-text", "https://hub.example/acme/m/blob/main/README.md", "15T tokens", line=9)
+    physical = run_result(_hub_report([card]))["locations"][0]["physicalLocation"]
+    uri = f"https://hub.example/acme/m/blob/{F.SHA}/README.md"
+    assert physical == {"artifactLocation": {"uri": uri}, "region": {"startLine": 9}}
+
+
+def test_a_hub_model_without_a_cited_file_points_at_its_card_on_the_hub() -> None:
+    api = F.evidence("hub-api", "https://hub.example/api/models/acme/m", "safetensors.total 7e10")
+    declared = F.evidence("declared", "command line", "--fact training_tokens=15T")
+    report = _hub_report([declared])
+    report["facts"]["parameters"]["evidence"] = [api]
+    assert _uri(run_result(report)) == f"https://hub.example/acme/m/blob/{F.SHA}/README.md"
+
+
+def test_a_hub_model_whose_evidence_names_no_hub_keeps_a_relative_path() -> None:
+    declared = F.evidence("declared", "command line", "--fact training_tokens=15T")
+    report = _hub_report([declared])
+    for body in report["facts"].values():
+        body["evidence"] = [e for e in body.get("evidence") or [] if "://" not in str(e.get("source"))]
+    assert _uri(run_result(report)) == "hub/acme/m/README.md"
 
 
 def test_location_falls_back_to_the_card_or_config_when_no_file_is_cited() -> None:

@@ -111,11 +111,39 @@ def _call(method: str, url: str, token: str | None, body: dict[str, Any] | None,
             raise ModelNotFound(f"not found on the server: {detail}") from None
         if exc.code in (400, 413, 422):
             raise UsageError(f"the server rejected the request: {detail}") from None
+        wait = _retry_after(exc)
+        if exc.code in (429, 503) and wait is not None:
+            raise ServerBusy(f"the server answered {exc.code}: {detail}", retry_after=wait) from None
         raise ServiceError(f"the server answered {exc.code}: {detail}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise ServiceError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ServiceError(f"{url} did not answer JSON") from None
+
+
+class ServerBusy(ServiceError):
+    """429 or 503 with Retry-After: the server stored nothing and asks to be tried again later."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+def submit(url: str, token: str | None, body: dict[str, Any], deadline: float) -> Any:
+    """POST a check; a busy answer (over the token's submission rate, or the queue full) is waited
+    out for its Retry-After and sent again, while that ends before ``deadline`` (monotonic)."""
+    while True:
+        try:
+            return _call("POST", url, token, body, timeout=30)
+        except ServerBusy as busy:
+            if time.monotonic() + busy.retry_after > deadline:
+                raise
+            time.sleep(busy.retry_after)
+
+
+def _retry_after(exc: urllib.error.HTTPError) -> float | None:
+    value = (exc.headers.get("Retry-After") or "").strip() if exc.headers is not None else ""
+    return float(value) if value.isdigit() else None  # the HTTP-date form is not sent by our server
 
 
 def _error_detail(exc: urllib.error.HTTPError) -> str:
@@ -134,7 +162,7 @@ def check_remote(ns: Any, options: Any) -> dict[str, Any]:
     # With --server, --token means the server's API token: the server holds its own hub credentials.
     token = ns.server_token or getattr(ns, "token", None) or load_settings().api_token
     deadline = time.monotonic() + ns.timeout
-    submitted = _call("POST", f"{base}/api/v1/checks", token, request_body(ns, options), timeout=30)
+    submitted = submit(f"{base}/api/v1/checks", token, request_body(ns, options), deadline)
     check_id = submitted.get("id")
     if not isinstance(check_id, str):
         raise ServiceError("the server did not return a check id")

@@ -52,7 +52,16 @@ def parse_target(text: str) -> Target:
     if exists or text.startswith(("/", "./", "../", "~", ".\\")) or text in (".", ".."):
         return Target(path=candidate)
     model_id, revision = split_revision(text)
-    return Target(model_id=validate_model_id(model_id), revision=validate_revision(revision))
+    try:
+        checked = validate_model_id(model_id)
+    except UsageError as exc:
+        # Command-line wording: the argument could also have been a directory or a hub URL.
+        if "://" in model_id:
+            raise UsageError(f"{exc.message} (and --endpoint for the hub)") from None
+        if model_id.count("/") != 1:
+            raise UsageError(f"{exc.message}, and no such directory exists") from None
+        raise
+    return Target(model_id=checked, revision=validate_revision(revision))
 
 
 def split_revision(text: str) -> tuple[str, str | None]:
@@ -64,15 +73,19 @@ def split_revision(text: str) -> tuple[str, str | None]:
 
 
 def validate_model_id(model_id: str) -> str:
-    """Return ``model_id`` if it is a well-formed ``ORG/NAME``; raise UsageError otherwise."""
+    """Return ``model_id`` if it is a well-formed ``ORG/NAME``; raise UsageError otherwise.
+
+    The messages speak of model IDs only (the service and the API use them too); the CLI's
+    :func:`parse_target` adds that no directory of that name exists either.
+    """
     shown = model_id if len(model_id) <= 80 else model_id[:77] + "..."
     if not model_id.isascii():  # ASCII text is its own NFKC form: no look-alike can pass
         raise UsageError(f"model ID {shown!r} has non-ASCII characters")
     if "://" in model_id:
-        raise UsageError(f"{shown!r} is a URL; give the model ID as ORG/NAME (and --endpoint for the hub)")
+        raise UsageError(f"{shown!r} is a URL; give the model ID as ORG/NAME")
     parts = model_id.split("/")
     if len(parts) != 2:
-        raise UsageError(f"model ID {shown!r} is not of the form ORG/NAME, and no such directory exists")
+        raise UsageError(f"model ID {shown!r} is not of the form ORG/NAME")
     for part in parts:
         if len(part) > MAX_ID_LENGTH or not _PART.match(part) or ".." in part or "--" in part:
             raise UsageError(f"model ID {shown!r} is not a valid ORG/NAME")

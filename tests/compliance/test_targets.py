@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import UsageError
-from compliance.targets import parse_target
+from compliance.targets import parse_target, validate_model_id
 
 
 def test_existing_directory_is_local(tmp_path: Path) -> None:
@@ -45,3 +45,18 @@ def test_hub_ids(text: str, model_id: str, revision: str | None) -> None:
 def test_not_ids(text: str) -> None:
     with pytest.raises(UsageError):
         parse_target(text)
+
+
+@pytest.mark.parametrize("text", ["name-only", "a/b/c", "https://huggingface.co/a/b"])
+def test_model_id_messages_speak_of_ids_not_directories_or_flags(text: str) -> None:
+    # The service and the API validate IDs with the same function: they never look at a disk.
+    with pytest.raises(UsageError) as caught:
+        validate_model_id(text)
+    assert "directory" not in caught.value.message and "--" not in caught.value.message
+
+
+def test_the_command_line_says_no_directory_of_that_name_exists_either() -> None:
+    with pytest.raises(UsageError, match="no such directory exists"):
+        parse_target("name-only")
+    with pytest.raises(UsageError, match="--endpoint"):
+        parse_target("https://huggingface.co/a/b")

@@ -32,9 +32,13 @@ def create_app(settings: Settings | None = None, *, celery: Any = None, config: 
     from web.api.endpoints import close_request_session
     from web.api.openapi import build_openapi
     from web.db import Database
+    from web.headers import install_headers
+    from web.routing import install_converters
 
     settings = settings or load_settings()
     app = Flask("web")
+    install_converters(app)  # before any route: an <int:...> id out of range is a 404
+    install_headers(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -103,7 +107,9 @@ def _http_error(exc: HTTPException) -> Any:
         return exc
     status = exc.code or 500
     message = {413: f"the body is larger than {MAX_BODY_BYTES} bytes"}.get(status, exc.description or exc.name)
-    return json_response({"error": message}, status)
+    # The exception's own headers stay: Allow on a 405, Retry-After on a 429 or 503.
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return json_response({"error": message}, status, headers)
 
 
 def _unexpected(exc: Exception) -> Any:

@@ -16,12 +16,14 @@ from pydantic.json_schema import models_json_schema
 from compliance import __version__
 from web.api.endpoints import Api, Operation
 from web.api.schemas import ErrorPublic, Health
+from web.routing import id_schema
 
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _REASONS = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 400: "Not JSON or not an object",
-    401: "No valid token", 403: "The token lacks the role", 404: "Not found", 413: "Body too large",
+    401: "No valid token", 403: "The token lacks the role", 404: "Not found",
+    409: "The object's state refuses it (already revoked, disabled, has history)", 413: "Body too large",
     422: "The body or query does not validate",
     429: "Too many submissions for this token; retry after Retry-After",
     503: "A dependency is unavailable, or the work's queue is full; retry after Retry-After",
@@ -123,16 +125,26 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
     for converter, name in _PARAM.findall(op.path):
-        path_schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}
+        path_schema = id_schema() if converter == "int" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": path_schema})
     if op.query is not None:
         properties: dict[str, Any] = op.query.model_json_schema(ref_template=REF).get("properties", {})
         for name, prop in properties.items():
-            param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": prop}
+            param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": _not_null(prop)}
             if prop.get("type") == "array":
                 param.update(style="form", explode=True)
             params.append(param)
     return params
+
+
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema without the ``null`` of an optional field: a query can omit a value, not send null."""
+    members = prop.get("anyOf")
+    if not members or {"type": "null"} not in members:
+        return prop
+    rest = [m for m in members if m != {"type": "null"}]
+    out = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**out, **rest[0]} if len(rest) == 1 else {**out, "anyOf": rest}
 
 
 def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -93,6 +93,19 @@ class RateLimits:
 
         return bool(self._limiter.hit(parse(limit), "dashboard", *keys))
 
+    def enforce(self, limit: str, *keys: str, message: str) -> None:
+        """Count one event against ``limit``; past it, a 429 whose ``Retry-After`` says when a slot frees up."""
+        if self.hit(limit, *keys):
+            return
+        import math
+        import time
+
+        from flask import abort
+        from limits import parse
+
+        reset_at = self._limiter.get_window_stats(parse(limit), "dashboard", *keys).reset_time
+        abort(429, message, retry_after=max(1, math.ceil(reset_at - time.time())))
+
     def clear(self) -> None:
         """Forget every count (tests)."""
         self._limiter.storage.reset()

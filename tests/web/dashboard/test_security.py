@@ -82,3 +82,31 @@ def test_links_from_rule_sets_must_be_http() -> None:
     assert safe_link("data:text/html,x") is None
     assert safe_link("//evil.example/") is None
     assert safe_link(None) is None
+
+
+# --- issue 12, defect 5: a 429 says when to come back ------------------------------------
+
+
+def test_a_refused_event_is_a_429_with_the_seconds_until_a_slot_frees() -> None:
+    from werkzeug.exceptions import TooManyRequests
+
+    from web.dashboard.security import RateLimits
+
+    rate = RateLimits()
+    for _ in range(3):
+        rate.enforce("3 per minute", "test", "key", message="slow down")
+    with pytest.raises(TooManyRequests) as refused:
+        rate.enforce("3 per minute", "test", "key", message="slow down")
+    headers = dict(refused.value.get_headers())
+    assert refused.value.description == "slow down" and 1 <= int(headers["Retry-After"]) <= 60
+    rate.enforce("3 per minute", "test", "other key", message="slow down")  # counted per key
+
+
+def test_too_many_log_ins_answer_429_with_retry_after(app: Flask) -> None:
+    from tests.web.dashboard.conftest import login
+
+    client = app.test_client()
+    answers = [login(client, "viewer@example.com", "wrong password entirely") for _ in range(11)]
+    refused = answers[-1]
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-Frame-Options"] == "DENY"

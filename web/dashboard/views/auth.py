@@ -26,13 +26,15 @@ def login() -> Any:
         return render_template("dashboard/login.html", form=form, error=None)
     rate = state().rate
     address = request.remote_addr or "unknown"
-    if not rate.hit(LOGIN_LIMITS[0], "login-ip", address):
-        abort(429, "Too many log-in attempts from this address; wait a minute.")
+    rate.enforce(
+        LOGIN_LIMITS[0], "login-ip", address, message="Too many log-in attempts from this address; wait a minute."
+    )
     error = None
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
-        if not rate.hit(LOGIN_LIMITS[1], "login-account", email):
-            abort(429, "Too many log-in attempts for this account; wait a while.")
+        rate.enforce(
+            LOGIN_LIMITS[1], "login-account", email, message="Too many log-in attempts for this account; wait a while."
+        )
         session = db()
         user = authenticate_user(session, email=email, password=form.password.data or "")
         if user is not None:

@@ -28,6 +28,7 @@ DOWNLOADS = {
     "md": ("markdown", "text/markdown; charset=utf-8"),
 }
 INTERACTIVE_QUEUE = "interactive"
+TOO_MANY_CHECKS = "Too many checks submitted in the last minute; wait a little."
 OUTCOMES = ("pass", "fail", "inconclusive")
 STATUSES = tuple(s.value for s in CheckStatus)
 
@@ -101,8 +102,7 @@ def new_check() -> Any:
     if request.method == "POST":
         user = current_user()
         assert user is not None
-        if not state().rate.hit(SUBMIT_LIMIT, "submit", str(user.id)):
-            abort(429, "Too many checks submitted in the last minute; wait a little.")
+        state().rate.enforce(SUBMIT_LIMIT, "submit", str(user.id), message=TOO_MANY_CHECKS)
         if form.validate_on_submit():
             session = db()
             try:
@@ -167,7 +167,10 @@ def check(check_id: str) -> Any:
         return render_template("dashboard/check_progress.html", check=row)
     report = get_report(db(), row.id) if row.status == CheckStatus.DONE else None
     if report is None:
-        return render_template("dashboard/check_failed.html", check=row, action=ActionForm())
+        model = row.model_ref + (f"@{row.revision}" if row.revision else "")
+        hub = state().settings.hf_endpoint
+        return render_template("dashboard/check_failed.html", check=row, kind=row.failure, model=model, hub=hub,
+                               action=ActionForm())  # fmt: skip
     return render_template("dashboard/check_result.html", **_result_context(row, report))
 
 
@@ -191,6 +194,7 @@ def check_status(check_id: str) -> Any:
         "id": row.id,
         "status": row.status,
         "outcome": row.outcome,
+        "failure": row.failure,
         "error": row.error,
         "finished": row.status in (CheckStatus.DONE, CheckStatus.FAILED),
         "started_at": row.started_at.isoformat() if row.started_at else None,
@@ -223,8 +227,7 @@ def _submitter() -> Any:
         abort(400, "The form expired; please try again.")
     user = current_user()
     assert user is not None
-    if not state().rate.hit(SUBMIT_LIMIT, "submit", str(user.id)):
-        abort(429, "Too many checks submitted in the last minute; wait a little.")
+    state().rate.enforce(SUBMIT_LIMIT, "submit", str(user.id), message=TOO_MANY_CHECKS)
     return user
 
 

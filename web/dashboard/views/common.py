@@ -29,9 +29,12 @@ def _after(response: Response) -> Response:
 
 def _error_page(exc: HTTPException) -> Any:
     code = exc.code or 500
+    # The exception's own headers stay: Allow on a 405, Retry-After on a 429.
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     if request.path.endswith("/status") or request.accept_mimetypes.best == "application/json":
-        return {"error": exc.description or exc.name}, code
-    return render_template("dashboard/error.html", code=code, title=exc.name, detail=exc.description), code
+        return {"error": exc.description or exc.name}, code, headers
+    page = render_template("dashboard/error.html", code=code, title=exc.name, detail=exc.description)
+    return page, code, headers
 
 
 for _code in (400, 403, 404, 405, 429):

@@ -54,6 +54,10 @@ class UsageError(InputError):
     """An option or argument is malformed."""
 
 
+class Conflict(UsageError):
+    """The request is well formed but the object's state refuses it (already revoked, has history)."""
+
+
 class RuleSetError(InputError):
     """A rule set, waiver file or catalog failed to load or validate."""
 

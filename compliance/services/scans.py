@@ -44,7 +44,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from compliance.errors import ComplianceError, HubError, InputError, RateLimited, UsageError
+from compliance.errors import ComplianceError, Conflict, HubError, InputError, RateLimited, UsageError
 from compliance.services import audit
 from compliance.services.changes import change_rows
 from compliance.services.checks import (
@@ -127,7 +127,7 @@ def start_scan(session: Session, *, target_id: int, trigger: str, requested_by: 
     if target is None:
         raise UsageError(f"no scan target {target_id}")
     if not target.enabled:
-        raise UsageError(f"scan target {target_id} is disabled")
+        raise Conflict(f"scan target {target_id} is disabled")
     existing = _unfinished(session, ScanKind.REGISTRY, target_id)
     if existing is not None:
         return existing

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from compliance.errors import UsageError
+from compliance.errors import Conflict, UsageError
 from compliance.services import audit
 from compliance.services.options import normalise_options
 from compliance.services.ports import TargetSpec
@@ -122,7 +122,7 @@ def delete_target(session: Session, target_id: int, *, actor: str) -> None:
     row = _get(session, target_id)
     scans = session.exec(select(sa.func.count()).select_from(ScanRow).where(col(ScanRow.target_id) == target_id)).one()
     if scans:
-        raise UsageError(f"target {target_id} has {scans} scan(s); disable it instead of deleting it")
+        raise Conflict(f"target {target_id} has {scans} scan(s); disable it instead of deleting it")
     audit.record(session, actor=actor, action="target.delete", object_type="target", object_id=target_id,
                  detail=_describe(row))  # fmt: skip
     session.delete(row)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from compliance.errors import UsageError
+from compliance.errors import Conflict, UsageError
 from compliance.services import audit
 from compliance.services.roles import parse_role
 from compliance.storage.tables import ApiTokenRow, table_of, utcnow
@@ -92,7 +92,7 @@ def revoke_token(session: Session, token_id: int, *, actor: str) -> ApiTokenRow:
     if row is None:
         raise UsageError(f"no token {token_id}")
     if row.revoked_at is not None:
-        raise UsageError(f"token {token_id} is already revoked")
+        raise Conflict(f"token {token_id} is already revoked")
     row.revoked_at = utcnow()
     session.add(row)
     audit.record(session, actor=actor, action="token.revoke", object_type="token", object_id=token_id,

@@ -21,7 +21,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from compliance.errors import UsageError
+from compliance.errors import Conflict, UsageError
 from compliance.rules.waivers import Waiver
 from compliance.services import audit
 from compliance.storage.tables import WaiverRow, utcnow
@@ -91,7 +91,7 @@ def revoke_waiver(session: Session, waiver_id: int, *, actor: str, reason: str |
     if row is None:
         raise UsageError(f"no waiver {waiver_id}")
     if row.revoked_at is not None:
-        raise UsageError(f"waiver {waiver_id} is already revoked")
+        raise Conflict(f"waiver {waiver_id} is already revoked")
     row.revoked_at = utcnow()
     row.revoked_by = actor
     session.add(row)

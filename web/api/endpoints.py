@@ -290,13 +290,15 @@ def validation_error(errors: list[Any]) -> ApiError:
 
 
 def translate(exc: Exception) -> Exception:
-    """The project's errors as API errors: bad input 422, not found 404; anything else unchanged."""
-    from compliance.errors import ComplianceError, InputError, ModelNotFound, ServiceError
+    """The project's errors as API errors: bad input 422, not found 404, a refusing state 409; others unchanged."""
+    from compliance.errors import ComplianceError, Conflict, InputError, ModelNotFound, ServiceError
 
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, ModelNotFound):
         return ApiError(404, exc.one_line())
+    if isinstance(exc, Conflict):
+        return ApiError(409, exc.one_line())
     if isinstance(exc, InputError):
         message = exc.one_line()
         status = 404 if message.startswith("no ") else 422  # the services say "no scan target 7"

@@ -362,7 +362,7 @@ def register(api: Api) -> None:
     r("GET", "/waivers/<int:waiver_id>", role="viewer", summary="A waiver", response=WaiverPublic,
       errors=(404,))(get_waiver)  # fmt: skip
     r("POST", "/waivers/<int:waiver_id>/revoke", role="reviewer", summary="Revoke a waiver", body=WaiverRevoke,
-      response=WaiverPublic, errors=(400, 404, 422))(revoke_waiver)  # fmt: skip
+      response=WaiverPublic, errors=(400, 404, 409, 422))(revoke_waiver)  # fmt: skip
     r("GET", "/targets", role="viewer", summary="List scan targets", response=TargetList)(list_targets)
     r("POST", "/targets", role="admin", summary="Create a scan target", body=TargetCreate, status=201,
       response=TargetPublic, errors=(400, 422))(create_target)  # fmt: skip
@@ -371,10 +371,10 @@ def register(api: Api) -> None:
     r("PATCH", "/targets/<int:target_id>", role="admin", summary="Change a scan target", body=TargetUpdate,
       response=TargetPublic, errors=(400, 404, 422))(update_target)  # fmt: skip
     r("DELETE", "/targets/<int:target_id>", role="admin", summary="Delete a never-scanned target", status=204,
-      errors=(404, 422))(delete_target)  # fmt: skip
+      errors=(404, 409))(delete_target)  # fmt: skip
     r("GET", "/schedules", role="viewer", summary="List schedules", response=ScheduleList)(list_schedules)
     r("POST", "/schedules", role="admin", summary="Create a schedule", body=ScheduleCreate, status=201,
-      response=SchedulePublic, errors=(400, 422))(create_schedule)  # fmt: skip
+      response=SchedulePublic, errors=(400, 404, 422))(create_schedule)  # fmt: skip
     r("GET", "/schedules/<int:schedule_id>", role="viewer", summary="A schedule", response=SchedulePublic,
       errors=(404,))(get_schedule)  # fmt: skip
     r("PATCH", "/schedules/<int:schedule_id>", role="admin", summary="Change a schedule", body=ScheduleUpdate,
@@ -385,6 +385,6 @@ def register(api: Api) -> None:
     r("POST", "/tokens", role="admin", summary="Create a token", body=TokenCreate, status=201,
       response=TokenCreated, errors=(400, 422))(create_token)  # fmt: skip
     r("DELETE", "/tokens/<int:token_id>", role="admin", summary="Revoke a token", status=204,
-      errors=(404, 422))(revoke_token)  # fmt: skip
+      errors=(404, 409))(revoke_token)  # fmt: skip
     r("GET", "/audit", role="viewer", summary="The audit log", query=AuditQuery, response=AuditPage,
       errors=(422,))(list_audit)  # fmt: skip

@@ -212,7 +212,7 @@ def register(api: Api) -> None:
     api.route("GET", "/scans/<int:scan_id>/items", role="viewer", summary="A scan's models", query=ScanItemQuery,
               response=ScanItemPage, errors=(404, 422))(list_items)  # fmt: skip
     api.route("POST", "/targets/<int:target_id>/scans", role="submitter", summary="Scan a stored target now",
-              status=202, response=ScanAccepted, errors=(404, 422), queue=_scan_queue)(scan_target)  # fmt: skip
+              status=202, response=ScanAccepted, errors=(404, 409, 422), queue=_scan_queue)(scan_target)  # fmt: skip
     api.route("POST", "/reevaluations", role="submitter", summary="Re-evaluate stored facts under the current rules",
               status=202, response=ScanAccepted, queue=_scan_queue)(start_reevaluation)  # fmt: skip
     api.route("GET", "/changes", role="viewer", summary="List changes", query=ChangeQuery, response=ChangePage,

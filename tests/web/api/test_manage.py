@@ -22,7 +22,7 @@ def test_waiver_life(api: ApiClient, tokens: dict[str, str]) -> None:
     assert api.get("/api/v1/waivers").get_json()["items"] == []
     assert api.get("/api/v1/waivers?state=revoked").get_json()["total"] == 1
     again = reviewer.post(f"/api/v1/waivers/{waiver['id']}/revoke", json={})
-    assert again.status_code == 422 and "already" in again.get_json()["error"]
+    assert again.status_code == 409 and "already" in again.get_json()["error"]
     past = reviewer.post("/api/v1/waivers", json={**body, "expires": "2000-01-01"})
     assert past.status_code == 422 and "past" in past.get_json()["error"]
     assert reviewer.post("/api/v1/waivers/999/revoke", json={}).status_code == 404
@@ -61,6 +61,7 @@ def test_tokens_are_shown_once_and_revocable(api: ApiClient) -> None:
     assert bot.get("/api/v1/me").get_json()["role"] == "submitter"
     assert api.delete(f"/api/v1/tokens/{created['id']}").status_code == 204
     assert bot.get("/api/v1/me").status_code == 401
+    assert api.delete(f"/api/v1/tokens/{created['id']}").status_code == 409  # already revoked
     assert api.post("/api/v1/tokens", json={"name": "x", "role": "god"}).status_code == 422
 
 
@@ -69,3 +70,17 @@ def test_audit_log_records_who_did_what(api: ApiClient) -> None:
     events = api.get("/api/v1/audit?action=token.create&actor=token:test-admin").get_json()
     assert events["total"] == 1 and events["items"][0]["detail"]["name"] == "audited"
     assert api.get("/api/v1/audit?action=token.create").get_json()["total"] == 5  # four by the fixture
+
+
+def test_a_target_with_history_refuses_deletion_and_a_disabled_one_scanning(api: ApiClient) -> None:
+    target = api.post("/api/v1/targets", json={"kind": "author", "value": "acme", "schedule": False}).get_json()
+    assert api.post(f"/api/v1/targets/{target['id']}/scans").status_code == 202
+    refused = api.delete(f"/api/v1/targets/{target['id']}")
+    assert refused.status_code == 409 and "disable it" in refused.get_json()["error"]
+    api.patch(f"/api/v1/targets/{target['id']}", json={"enabled": False})
+    assert api.post(f"/api/v1/targets/{target['id']}/scans").status_code == 409
+
+
+def test_a_schedule_for_a_missing_target_is_a_404(api: ApiClient) -> None:
+    body = {"task": "compliance.scans.scan_target", "target_id": 999, "every_seconds": 3600}
+    assert api.post("/api/v1/schedules", json=body).status_code == 404

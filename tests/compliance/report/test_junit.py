@@ -141,3 +141,24 @@ def test_facts_only_report_has_no_suites() -> None:
     root = _parse(report)
     assert root.findall("testsuite") == []
     assert _counts(root) == {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+
+def test_suites_name_what_decided_the_outcome_and_errors_say_how_to_settle() -> None:
+    report = F.inconclusive()
+    report["findings"][0]["settle"] = [
+        {"fact": "training_compute_flop", "question": "What is the training compute?", "answers": ["5e24", "2e25"]}
+    ]
+    report["summary"]["caveats"] = [{"kind": "gated", "message": "gated, no token"}]
+    root = _parse(report)
+    suite = root.find("testsuite")
+    assert suite is not None
+    props = [(p.get("name"), p.get("value")) for p in suite.iter("property")]
+    assert ("outcome.deciding", "eu-gpai-systemic-risk") in props and ("caveat", "gated: gated, no token") in props
+    error = _case(root, "eu-gpai-systemic-risk").find("error")
+    assert error is not None and error.text is not None
+    assert "--fact training_compute_flop=5e24 or --fact training_compute_flop=2e25" in error.text
+
+
+def test_not_triggered_cases_say_which_comparison_failed() -> None:
+    out = _case(_parse(F.failing()), "eu-prohibited").find("system-out")
+    assert out is not None and out.text == "not triggered: parameters 70.6B is not > 1e15"

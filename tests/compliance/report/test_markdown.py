@@ -168,3 +168,31 @@ def test_huge_reports_are_cut_to_fit_the_step_summary_limit() -> None:
     assert len(text.encode("utf-8")) <= markdown.MAX_BYTES
     assert re.search(r"\*… \d+ more findings left out to keep this summary under GitHub's size limit\.\*", text)
     assert re.search(r"\*… \d+ more not triggered left out", text)
+
+
+def test_the_summary_names_what_decided_it_its_caveats_and_the_flags_that_settle_it() -> None:
+    report = F.inconclusive()
+    report["findings"][0]["settle"] = [
+        {"fact": "training_compute_flop", "question": "What is the training compute?", "answers": ["5e24", "2e25"]}
+    ]
+    report["summary"]["caveats"] = [{"kind": "sources_disagree", "message": "parameter counts disagree"}]
+    text = markdown.render(report)
+    summary = text.split("### Findings that need attention")[0]
+    assert "**Decided by:**" in summary and "**eu-gpai-systemic-risk** (high, uncertain)" in summary.replace("\\", "")
+    assert "- sources disagree: parameter counts disagree" in summary
+    assert "`--fact training_compute_flop=5e24` or `--fact training_compute_flop=2e25`" in summary
+
+
+def test_not_triggered_comparisons_show_their_outcome() -> None:
+    report = F.passing()
+    report["findings"][0]["comparisons"][0]["value"] = 3.05e24
+    text = markdown.render(report)
+    not_triggered = text.split("Not triggered (1)</summary>")[1].split("</details>")[0]
+    assert "3.05e24 \\[3e25 – 4.9e25\\] is not &gt; 1e25" in not_triggered
+
+
+def test_settle_flags_cannot_break_a_table() -> None:
+    report = F.inconclusive()
+    report["findings"][0]["settle"] = [{"fact": "license", "question": "?", "answers": ["a|b`c"]}]
+    rows = _tables(markdown.render(report))[0]
+    assert all(len(row) == 6 for row in rows)

@@ -348,3 +348,12 @@ def test_facts_only_report_has_an_empty_run() -> None:
     run = _run(F.report([], outcome="not_checked", rulesets=[]))
     assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
     assert run["invocations"][0] == {"executionSuccessful": True, "exitCode": 0}
+
+
+def test_an_uncertain_result_says_how_to_settle_it() -> None:
+    report = F.inconclusive()
+    report["findings"][0]["settle"] = [
+        {"fact": "training_compute_flop", "question": "What is the training compute?", "answers": ["5e24", "2e25"]}
+    ]
+    text = run_result(report)["message"]["text"]
+    assert "Settle it with --fact training_compute_flop=5e24 or --fact training_compute_flop=2e25." in text

@@ -21,9 +21,15 @@ class ExitCode(IntEnum):
 
 
 class ComplianceError(Exception):
-    """Base of every error the project raises on purpose."""
+    """Base of every error the project raises on purpose.
+
+    ``kind`` names the failure for machines (a stored check that failed keeps it, the API and
+    the dashboard show it): ``input``, ``not_found``, ``private``, ``gated``, ``unreachable``,
+    ``service``; ``internal`` is a bug, never raised on purpose.
+    """
 
     exit_code: ExitCode = ExitCode.INPUT
+    kind: str = "error"
 
     def __init__(self, message: str, *, source: str | None = None, where: str | None = None) -> None:
         self.message = message
@@ -44,6 +50,8 @@ class ComplianceError(Exception):
 
 class InputError(ComplianceError):
     """Bad input: a path, a file, an option, a declared fact."""
+
+    kind = "input"
 
 
 class ModelFileError(InputError):
@@ -66,16 +74,26 @@ class ModelNotFound(ComplianceError):
     """The model (or the revision) does not exist or is not accessible."""
 
     exit_code = ExitCode.NOT_FOUND
+    kind = "not_found"
 
 
 class AccessDenied(ModelNotFound):
     """The model exists but is gated or private for this token."""
+
+    kind = "private"
+
+
+class GatedModel(AccessDenied):
+    """The model is gated and the token (if any) has not been granted access."""
+
+    kind = "gated"
 
 
 class HubError(ComplianceError):
     """The hub failed in a way that is not the caller's fault (5xx, timeout, garbage)."""
 
     exit_code = ExitCode.NOT_FOUND
+    kind = "unreachable"
 
 
 class RateLimited(HubError):
@@ -90,3 +108,4 @@ class ServiceError(ComplianceError):
     """A server-side component (database, broker, remote compliance server) failed."""
 
     exit_code = ExitCode.INCONCLUSIVE
+    kind = "service"

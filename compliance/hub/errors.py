@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from compliance.errors import AccessDenied, ComplianceError, HubError, ModelNotFound, RateLimited
+from compliance.errors import AccessDenied, ComplianceError, GatedModel, HubError, ModelNotFound, RateLimited
 
 # Never wait longer than this on a server's advice, whatever it says.
 MAX_RETRY_AFTER = 3600.0
@@ -145,7 +145,7 @@ def translate(
             text = "is gated and the token given has not been granted access"
         else:
             text = "is gated: request access on the hub, then pass an approved token (--token or HF_TOKEN)"
-        return AccessDenied(f"{repo_id} {text}", source=where)
+        return GatedModel(f"{repo_id} {text}", source=where)
     if isinstance(exc, hf.RevisionNotFoundError):
         return ModelNotFound(f"revision {revision!r} of {repo_id} not found", source=where)
     if isinstance(exc, hf.DisabledRepoError):

@@ -47,6 +47,7 @@ from compliance.storage.tables import (
 FINAL_STATUSES = frozenset({CheckStatus.DONE, CheckStatus.FAILED})
 # A check that failed on a bug did not really run: the same code as an undecided gate.
 INTERNAL_EXIT_CODE = int(ExitCode.INCONCLUSIVE)
+INTERNAL_FAILURE = "internal"  # the failure kind of a check stopped by a bug or a lost worker
 MAX_ERROR_CHARS = 2000
 _UPLOAD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 _SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
@@ -303,7 +304,7 @@ def run_check(
             job = _start(session, row, today)
         except ComplianceError as exc:  # e.g. the check to re-evaluate has no stored facts
             row.status, row.error, row.finished_at = CheckStatus.FAILED, exc.one_line(), utcnow()
-            row.exit_code = int(exc.exit_code)
+            row.exit_code, row.failure = int(exc.exit_code), exc.kind
             session.add(row)
             return row
     try:
@@ -314,12 +315,14 @@ def run_check(
         _finish_without_result(session_factory, check_id, CheckStatus.QUEUED, exc.one_line())
         raise
     except ComplianceError as exc:
+        code = int(exc.exit_code)
         return _finish_without_result(
-            session_factory, check_id, CheckStatus.FAILED, exc.one_line(), exit_code=int(exc.exit_code)
+            session_factory, check_id, CheckStatus.FAILED, exc.one_line(), exit_code=code, failure=exc.kind
         )
     except Exception as exc:
         message = f"internal error: {type(exc).__name__}: {exc}"
-        _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=INTERNAL_EXIT_CODE)
+        _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=INTERNAL_EXIT_CODE,
+                               failure=INTERNAL_FAILURE)  # fmt: skip
         raise
     return _store(session_factory, check_id, inspection, report, book_rulesets, job, on_store)
 
@@ -424,7 +427,13 @@ def _evaluate(
 
 
 def _finish_without_result(
-    session_factory: SessionFactory, check_id: str, status: CheckStatus, error: str, *, exit_code: int | None = None
+    session_factory: SessionFactory,
+    check_id: str,
+    status: CheckStatus,
+    error: str,
+    *,
+    exit_code: int | None = None,
+    failure: str | None = None,
 ) -> CheckRow:
     with session_scope(session_factory) as session:
         row = _locked(session, check_id)
@@ -432,23 +441,32 @@ def _finish_without_result(
             row.status = status
             row.error = error[:MAX_ERROR_CHARS]
             row.finished_at = utcnow() if status in FINAL_STATUSES else None
-            row.exit_code = exit_code if status is CheckStatus.FAILED else None
+            failed = status is CheckStatus.FAILED
+            row.exit_code = exit_code if failed else None
+            row.failure = (failure or INTERNAL_FAILURE) if failed else None
             session.add(row)
         return row
 
 
 def fail_check(
-    session_factory: SessionFactory, check_id: str, message: str, *, exit_code: int | None = None
+    session_factory: SessionFactory,
+    check_id: str,
+    message: str,
+    *,
+    exit_code: int | None = None,
+    failure: str | None = None,
 ) -> CheckRow:
-    """Mark an unfinished check failed with ``message`` and the CLI ``exit_code`` it stands for
-    (a finished check is left as it is).
+    """Mark an unfinished check failed with ``message``, the CLI ``exit_code`` it stands for and
+    the ``failure`` kind (:attr:`ComplianceError.kind`); a finished check is left as it is.
 
-    Every failed check stores an exit code, so a client exits as a local check would: without
-    one (a lost worker, a refused queue) the check did not really run, which is
-    :data:`INTERNAL_EXIT_CODE`.
+    Every failed check stores an exit code and a kind, so a client exits as a local check would
+    and a person sees why: without them (a lost worker, a refused queue) the check did not
+    really run, which is :data:`INTERNAL_EXIT_CODE` and :data:`INTERNAL_FAILURE`.
     """
     code = INTERNAL_EXIT_CODE if exit_code is None else exit_code
-    return _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=code)
+    return _finish_without_result(
+        session_factory, check_id, CheckStatus.FAILED, message, exit_code=code, failure=failure
+    )
 
 
 def _locked(session: Session, check_id: str) -> CheckRow:
@@ -540,6 +558,7 @@ def write_results(session: Session, results: list[tuple[CheckRow, Result]]) -> l
         row.estimator_version = result.estimator_version
         row.as_of = result.report.as_of
         row.error = None
+        row.failure = None
         row.finished_at = now
         session.add(row)
     return verdicts

@@ -50,6 +50,7 @@ from compliance.services.changes import change_rows
 from compliance.services.checks import (
     FINAL_STATUSES,
     INTERNAL_EXIT_CODE,
+    INTERNAL_FAILURE,
     Result,
     check_values,
     evaluate_fresh,
@@ -361,6 +362,10 @@ class _Claim:
     waivers: list[Any]
 
 
+# A claimed item whose check failed: the claim, the message, the exit code and the failure kind.
+_Failed = tuple[_Claim, str, int, str]
+
+
 @dataclass(slots=True)
 class _Run:
     """One runner's pass over one scan."""
@@ -515,7 +520,7 @@ class _Run:
         """Claim, inspect and store several fresh items (see :meth:`process_pending`)."""
         claims = self._claim_batch(item_ids)
         done: list[tuple[_Claim, Result]] = []
-        failed: list[tuple[_Claim, str, int]] = []
+        failed: list[_Failed] = []
         try:
             for claim in claims:
                 try:
@@ -532,14 +537,15 @@ class _Run:
                 except RateLimited:
                     raise
                 except ComplianceError as exc:  # a hub error, a missing model, a malformed file
-                    failed.append((claim, exc.one_line(), int(exc.exit_code)))
+                    failed.append((claim, exc.one_line(), int(exc.exit_code), exc.kind))
                 except Exception as exc:  # one bad model must not stop the scan
-                    failed.append((claim, f"internal error: {type(exc).__name__}: {exc}", INTERNAL_EXIT_CODE))
+                    message = f"internal error: {type(exc).__name__}: {exc}"
+                    failed.append((claim, message, INTERNAL_EXIT_CODE, INTERNAL_FAILURE))
                 else:
                     done.append((claim, result))
                 self._beat_if_due()
         except RateLimited:
-            ended = {id(c) for c, _ in done} | {id(c) for c, _, _ in failed}
+            ended = {id(c) for c, _ in done} | {id(f[0]) for f in failed}
             self._store_batch(done, failed)
             self._release_batch([c for c in claims if id(c) not in ended])
             raise
@@ -625,7 +631,7 @@ class _Run:
                 .execution_options(synchronize_session=False)
             )
 
-    def _store_batch(self, done: list[tuple[_Claim, Result]], failed: list[tuple[_Claim, str, int]]) -> None:
+    def _store_batch(self, done: list[tuple[_Claim, Result]], failed: list[_Failed]) -> None:
         """Store a batch's results; on a database error, put the batch back to be redone one by one."""
         if not done and not failed:
             return
@@ -635,23 +641,22 @@ class _Run:
         except sa.exc.DBAPIError:
             # A deadlock or a lost connection: nothing of the batch was stored. Its items keep
             # their checks, so the one-by-one path (with its bounded retries) takes them.
-            self._release_batch([c for c, _ in done] + [c for c, _, _ in failed])
+            self._release_batch([c for c, _ in done] + [f[0] for f in failed])
 
-    def _write_batch(
-        self, session: Session, done: list[tuple[_Claim, Result]], failed: list[tuple[_Claim, str, int]]
-    ) -> None:
+    def _write_batch(self, session: Session, done: list[tuple[_Claim, Result]], failed: list[_Failed]) -> None:
         now = utcnow()
-        ids = [c.check_id for c, _ in done] + [c.check_id for c, _, _ in failed]
+        ids = [c.check_id for c, _ in done] + [f[0].check_id for f in failed]
         rows = {r.id: r for r in session.exec(select(CheckRow).where(col(CheckRow.id).in_(ids)).with_for_update())}
         # A check another runner finished meanwhile keeps its result; that runner finished its item.
         stored = [(rows[c.check_id], c, r) for c, r in done if rows[c.check_id].status not in FINAL_STATUSES]
         verdicts = write_results(session, [(row, result) for row, _, result in stored])
         errors = 0
-        for claim, message, code in failed:
+        for claim, message, code, kind in failed:
             row = rows[claim.check_id]
             if row.status in FINAL_STATUSES:
                 continue
             row.status, row.error, row.exit_code, row.finished_at = CheckStatus.FAILED, message[:2000], code, now
+            row.failure = kind
             session.add(row)
             errors += session.exec(
                 sa.update(ScanItemRow)
@@ -770,7 +775,7 @@ class _Run:
             self._release(item_id)
             raise
         except HubError as exc:
-            fail_check(self.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code))
+            fail_check(self.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code), failure=exc.kind)
         except sa.exc.DBAPIError as exc:
             # Two runners writing to PostgreSQL can deadlock; the database aborts one of them.
             # That is transient: put the item back (bounded) and let the loop pick it up again.

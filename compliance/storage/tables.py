@@ -294,6 +294,7 @@ class CheckRow(Base, table=True):
     status: str = Field(default=CheckStatus.QUEUED, max_length=16)
     outcome: str | None = Field(default=None, max_length=16)
     exit_code: int | None = None
+    failure: str | None = Field(default=None, max_length=32)  # a failed check's kind: not_found, gated, ...
     ruleset_hashes: dict[str, str] | None = _json()
     rules_hash: str | None = Field(default=None, max_length=64)
     estimator_version: str | None = Field(default=None, max_length=32)

@@ -68,7 +68,9 @@ def _queue(call: Call, check_id: str, queue: str | None) -> None:
         # The row is stored but the broker refused the task: fail the check rather than leave
         # it queued for ever, and tell the client to try again.
         with call.services.database.writing():
-            checks.fail_check(call.services.database.session_factory, check_id, f"could not be queued: {exc}")
+            checks.fail_check(
+                call.services.database.session_factory, check_id, f"could not be queued: {exc}", failure="service"
+            )
         raise ApiError.unavailable("the task queue is unavailable; try again") from None
 
 
@@ -90,6 +92,7 @@ def get_check(call: Call, check_id: str) -> Response:
         status=row.status,
         outcome=row.outcome,
         exit_code=row.exit_code,
+        failure=row.failure,
         error=row.error,
         rules_hash=row.rules_hash,
         as_of=row.as_of,
@@ -131,6 +134,7 @@ def list_checks(call: Call) -> Any:
             status=r.status,
             outcome=r.outcome,
             exit_code=r.exit_code,
+            failure=r.failure,
             created_at=r.created_at,
             finished_at=r.finished_at,
         )

@@ -126,6 +126,13 @@ class CheckAccepted(_Public):
     url: str
 
 
+FAILURE_DOC = (
+    "Why a failed check stopped: not_found (no such model or revision, or private to others), private "
+    "(the service's token may not read it), gated (access not granted), unreachable (the hub did not "
+    "answer), input, service or internal; null unless the status is failed."
+)
+
+
 class CheckPublic(_Public):
     """A check, with its report once it is done."""
 
@@ -139,6 +146,7 @@ class CheckPublic(_Public):
     status: str
     outcome: str | None
     exit_code: int | None
+    failure: str | None = Field(default=None, description=FAILURE_DOC)
     error: str | None
     rules_hash: str | None
     as_of: date | None
@@ -160,6 +168,7 @@ class CheckSummary(_Public):
     status: str
     outcome: str | None
     exit_code: int | None
+    failure: str | None = Field(default=None, description=FAILURE_DOC)
     created_at: datetime
     finished_at: datetime | None
 

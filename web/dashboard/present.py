@@ -46,6 +46,18 @@ CAVEAT_WORDS = {
     "sources_disagree": "Sources disagree",
     "speculative": "Resting on a guess",
 }
+# A failed check's state (``checks.failure``, the error's kind), as the dashboard names it.
+FAILURE_WORDS = {
+    "not_found": "not found",
+    "private": "not accessible",
+    "gated": "gated, no access",
+    "unreachable": "hub unreachable",
+    "input": "unusable input",
+    "service": "not run",
+    "internal": "could not finish",
+}
+# The states in which checking again can help as it is (not a missing model or a refused token).
+RERUN_HELPS = frozenset({"unreachable", "gated", "service", "internal", None})
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 STATUS_WORDS = {
     "in_force": "in force",
@@ -204,4 +216,6 @@ def register(app: Any) -> None:
         STATUS_WORDS=STATUS_WORDS,
         DECIDED_BY=DECIDED_BY,
         CAVEAT_WORDS=CAVEAT_WORDS,
+        FAILURE_WORDS=FAILURE_WORDS,
+        RERUN_HELPS=RERUN_HELPS,
     )

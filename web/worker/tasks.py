@@ -55,8 +55,9 @@ def run_check_task(self: Task, check_id: str) -> str | None:
         row = run_check(rt.database.session_factory, check_id, settings=rt.settings, rulebook=rt.book())
     except HubError as exc:
         if self.request.retries >= CHECK_RETRIES:
-            # The service stores the exit code with the failure (3 for a missing model, as the CLI).
-            fail_check(rt.database.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code))
+            # The service stores the exit code (3, as the CLI) and the kind ("unreachable") with the failure.
+            fail_check(rt.database.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code),
+                       failure=exc.kind)  # fmt: skip
             return "failed"
         raise self.retry(
             exc=exc, countdown=backoff(self.request.retries, getattr(exc, "retry_after", None)), max_retries=None

@@ -40,6 +40,7 @@ def test_gated_is_access_denied_although_it_subclasses_repository_not_found() ->
     assert isinstance(exc, hf.RepositoryNotFoundError)
     out = tr(exc)
     assert isinstance(out, AccessDenied) and out.exit_code == ExitCode.NOT_FOUND
+    assert out.kind == "gated"  # its own failure kind: access can be requested, then checked again
     assert "gated" in out.message and "token" in out.message
     assert "not been granted" in tr(exc, token_given=True).message
 
@@ -48,6 +49,7 @@ def test_missing_repo_and_revision_are_not_found_with_exit_code_3() -> None:
     out = tr(http_error(hf.RepositoryNotFoundError, 401))
     # Its own kind (the cache records that the hub hides the repository from this token), still a ModelNotFound.
     assert type(out) is RepositoryHidden and isinstance(out, ModelNotFound) and out.exit_code == ExitCode.NOT_FOUND
+    assert out.kind == "not_found"  # the hub does not say whether it is missing or private
     assert "acme/model" in out.message and "private" in out.message
     rev = tr(http_error(hf.RevisionNotFoundError, 404), revision="v9")
     assert type(rev) is ModelNotFound and rev.message == "revision 'v9' of acme/model not found"
@@ -70,11 +72,13 @@ def test_429_becomes_rate_limited_with_the_advised_wait() -> None:
 def test_server_failures_are_transient_hub_errors(status: int) -> None:
     out = tr(http_error(hf.HfHubHTTPError, status))
     assert isinstance(out, HubUnavailable) and isinstance(out, HubError) and is_transient(out)
+    assert out.kind == "unreachable"
     assert str(status) in out.message
 
 
 def test_other_client_errors() -> None:
-    assert isinstance(tr(http_error(hf.HfHubHTTPError, 403)), AccessDenied)
+    refused = tr(http_error(hf.HfHubHTTPError, 403))
+    assert isinstance(refused, AccessDenied) and refused.kind == "private"
     assert type(tr(http_error(hf.HfHubHTTPError, 404))) is ModelNotFound
     bad = tr(http_error(hf.HfHubHTTPError, 400))
     assert type(bad) is HubError and not is_transient(bad)

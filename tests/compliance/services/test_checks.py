@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from compliance import ESTIMATOR_VERSION
-from compliance.errors import HubError, ModelNotFound, RateLimited, UsageError
+from compliance.errors import AccessDenied, GatedModel, HubError, ModelFileError, ModelNotFound, RateLimited, UsageError
 from compliance.services import checks, waivers
 from compliance.services.checks import CheckFilters, FindingFilters
 from compliance.settings import Settings
@@ -192,7 +192,7 @@ def test_a_transient_hub_error_requeues_the_check_and_is_raised(
     with session_scope(session_factory) as session:
         row = session.get(CheckRow, check_id)
         assert row is not None
-        assert (row.status, row.error, row.exit_code) == ("queued", error.one_line(), None)
+        assert (row.status, row.error, row.exit_code, row.failure) == ("queued", error.one_line(), None, None)
     flaky.fail.clear()
     assert run(session_factory, check_id, settings=settings, inspector=flaky, rulebook=book).status == "done"
 
@@ -204,7 +204,7 @@ def test_a_permanent_error_fails_the_check_with_its_one_line_message(
     missing = FakeInspector(fail={"acme/big": ModelNotFound("no such model", source="acme/big")})
     row = run(session_factory, check_id, settings=settings, inspector=missing, rulebook=book)
     assert (row.status, row.error, row.exit_code) == ("failed", "acme/big: no such model", 3)
-    assert row.finished_at is not None
+    assert row.failure == "not_found" and row.finished_at is not None
     assert (
         run(session_factory, check_id, settings=settings, inspector=FakeInspector(), rulebook=book).status == "failed"
     )
@@ -221,7 +221,7 @@ def test_an_unexpected_error_fails_the_check_and_is_raised(
         row = session.get(CheckRow, check_id)
         assert row is not None
         assert row.status == "failed"
-        assert (row.error, row.exit_code) == ("internal error: KeyError: 'num_layers'", 2)
+        assert (row.error, row.exit_code, row.failure) == ("internal error: KeyError: 'num_layers'", 2, "internal")
 
 
 def test_an_unknown_rule_set_fails_the_check(
@@ -423,6 +423,24 @@ def test_get_report_json_returns_the_stored_report_as_text(
 def test_fail_check_without_a_code_stores_the_internal_exit_code(session_factory: SessionFactory) -> None:
     check_id = submit(session_factory)
     row = checks.fail_check(session_factory, check_id, "its worker was lost 5 times")
-    assert (row.status, row.exit_code) == ("failed", checks.INTERNAL_EXIT_CODE)
-    other = checks.fail_check(session_factory, submit(session_factory, model_ref="acme/other"), "gone", exit_code=3)
-    assert other.exit_code == 3
+    assert (row.status, row.exit_code, row.failure) == ("failed", checks.INTERNAL_EXIT_CODE, checks.INTERNAL_FAILURE)
+    other = checks.fail_check(
+        session_factory, submit(session_factory, model_ref="acme/other"), "gone", exit_code=3, failure="not_found"
+    )
+    assert (other.exit_code, other.failure) == (3, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (AccessDenied("acme/big is not accessible", source="hub"), "private"),
+        (GatedModel("acme/big is gated", source="hub"), "gated"),
+        (ModelFileError("config.json is not valid JSON", source="config.json"), "input"),
+    ],
+)
+def test_a_failed_check_keeps_the_kind_of_its_error(
+    session_factory: SessionFactory, settings: Settings, book: Any, error: Exception, kind: str
+) -> None:
+    failing = FakeInspector(fail={"acme/big": error})
+    row = run(session_factory, submit(session_factory), settings=settings, inspector=failing, rulebook=book)
+    assert (row.status, row.failure) == ("failed", kind)

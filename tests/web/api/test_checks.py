@@ -92,6 +92,8 @@ def test_a_dead_broker_gives_503_and_a_failed_check(api: ApiClient, celery: Reco
     assert response.status_code == 503
     listed = api.get("/api/v1/checks").get_json()
     assert listed["total"] == 1 and listed["items"][0]["status"] == "failed"
+    assert listed["items"][0]["failure"] == "service"  # the check never ran: not a verdict, not the model's fault
+    assert api.get(f"/api/v1/checks/{listed['items'][0]['id']}").get_json()["failure"] == "service"
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(app: Any, celery: RecordingCelery) -> None:
@@ -177,6 +179,19 @@ def test_bad_query_strings_get_422(api: ApiClient, query: str) -> None:
     response = api.get(f"{path}?{query}")
     assert response.status_code == 422
     assert response.get_json()["error"]
+
+
+def test_a_check_of_a_missing_model_says_not_found(app: Any, api: ApiClient) -> None:
+    from compliance.errors import ModelNotFound
+    from compliance.services.checks import run_check
+    from tests.compliance.services.fakes import FakeInspector
+
+    check_id = api.post("/api/v1/checks", json={"model": "nobody/nothing"}).get_json()["id"]
+    services = app.extensions["compliance"]
+    missing = FakeInspector(fail={"nobody/nothing": ModelNotFound("model nobody/nothing not found", source="hub")})
+    run_check(services.database.session_factory, check_id, settings=services.settings, inspector=missing)
+    body = api.get(f"/api/v1/checks/{check_id}").get_json()
+    assert (body["status"], body["failure"], body["exit_code"], body["report"]) == ("failed", "not_found", 3, None)
 
 
 def test_unknown_check_is_404(api: ApiClient) -> None:

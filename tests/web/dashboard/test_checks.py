@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -324,3 +325,60 @@ def test_a_declared_base_that_was_not_looked_up_is_not_called_undeclared(
     check_id = stored_check(app, "acme/support-agent", card=card)  # the app's hub is unreachable
     html = client_as("viewer").get(f"/checks/{check_id}").get_data(as_text=True)
     assert "No base model is declared" not in html and "meta-llama/Llama-3.1-8B" in html[html.index('id="lineage-h"') :]
+
+
+def _checked(hub_app: Flask, model: str) -> tuple[FlaskClient, str]:
+    """A submitter's client and a check of ``model`` submitted through the form and run here."""
+    client = hub_app.test_client()
+    login(client, "submitter@example.com")
+    response = _submit(client, model_id=model)
+    check_id = response.headers["Location"].rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+    run_stored(hub_app, check_id)
+    return client, check_id
+
+
+def test_a_model_that_does_not_exist_is_not_found_not_inconclusive(hub_app: Flask) -> None:
+    client, check_id = _checked(hub_app, "nobody/nothing")
+    html = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert '<h2 id="state-h">Not found</h2>' in html and "has no model <strong>nobody/nothing</strong>" in html
+    for wrong in ("Inconclusive", "--token", "HF_TOKEN", "/rerun", "Run it again"):
+        assert wrong not in html, wrong
+    status = client.get(f"/checks/{check_id}/status").get_json()
+    assert (status["status"], status["failure"]) == ("failed", "not_found")
+    listed = client.get("/checks").get_data(as_text=True)
+    assert '<span class="badge status-failed">not found</span>' in listed
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind", "heading", "rerun"),
+    [
+        ({"status": 403}, "private", "Not accessible", False),
+        ({"status": 403, "headers": {"X-Error-Code": "GatedRepo", "X-Error-Message": "gated"}}, "gated",
+         "Gated: no access", True),
+    ],
+)  # fmt: skip
+def test_a_model_the_service_may_not_read_has_its_own_state(
+    hub_app: Flask, hub: Any, fault: dict[str, Any], kind: str, heading: str, rerun: bool
+) -> None:
+    hub.fault("/api/models/meta-llama/Llama-3.1-8B", times=None, **fault)
+    client, check_id = _checked(hub_app, "meta-llama/Llama-3.1-8B")
+    assert client.get(f"/checks/{check_id}/status").get_json()["failure"] == kind
+    html = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert f'<h2 id="state-h">{heading}</h2>' in html and "Inconclusive" not in html and "--token" not in html
+    assert (f'action="/checks/{check_id}/rerun"' in html) is rerun
+
+
+def test_an_unreachable_hub_is_its_own_state_and_checking_again_is_offered(
+    app: Flask, client_as: Callable[[str], FlaskClient]
+) -> None:
+    from compliance.hub.errors import HubUnavailable
+    from compliance.services.checks import fail_check
+    from compliance.storage.db import session_factory
+
+    check_id = stored_check(app, "acme/model-a", run=False)
+    outage = HubUnavailable("cannot reach the hub: connection refused", source="http://127.0.0.1:9")
+    fail_check(session_factory(app.extensions["dashboard"].engine), check_id, outage.one_line(),
+               exit_code=int(outage.exit_code), failure=outage.kind)  # fmt: skip
+    html = client_as("submitter").get(f"/checks/{check_id}").get_data(as_text=True)
+    assert '<h2 id="state-h">The hub could not be reached</h2>' in html and "Inconclusive" not in html
+    assert "connection refused" in html and f'action="/checks/{check_id}/rerun"' in html

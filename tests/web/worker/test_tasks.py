@@ -48,6 +48,7 @@ def test_a_missing_model_fails_with_the_clis_exit_code(worker_app: Any, factory:
     with session_scope(factory) as session:
         row = session.get(CheckRow, check_id)
         assert row is not None and row.exit_code == 3 and "missing-model" in (row.error or "")
+        assert row.failure == "not_found"
 
 
 def test_a_hub_outage_puts_the_check_back_for_a_retry(worker_app: Any, factory: Any, hub: Any) -> None:
@@ -62,6 +63,20 @@ def test_a_hub_outage_puts_the_check_back_for_a_retry(worker_app: Any, factory: 
         assert row is not None and row.status == "queued"
     hub.reset()
     assert run_check_task(check_id) == "done"
+
+
+def test_a_hub_outage_that_outlasts_the_retries_fails_as_unreachable(
+    worker_app: Any, factory: Any, hub: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.worker import tasks
+
+    check_id = _submit(factory, "meta-llama/Llama-3.1-8B-Instruct")
+    hub.fault("/api/models/", status=503, times=None)
+    monkeypatch.setattr(tasks, "CHECK_RETRIES", 0)  # this delivery is the last one
+    assert tasks.run_check_task(check_id) == "failed"
+    with session_scope(factory) as session:
+        row = session.get(CheckRow, check_id)
+        assert row is not None and (row.status, row.exit_code, row.failure) == ("failed", 3, "unreachable")
 
 
 def test_backoff_honours_retry_after_and_grows() -> None:

@@ -167,7 +167,10 @@ def check(check_id: str) -> Any:
         return render_template("dashboard/check_progress.html", check=row)
     report = get_report(db(), row.id) if row.status == CheckStatus.DONE else None
     if report is None:
-        return render_template("dashboard/check_failed.html", check=row, action=ActionForm())
+        model = row.model_ref + (f"@{row.revision}" if row.revision else "")
+        hub = state().settings.hf_endpoint
+        return render_template("dashboard/check_failed.html", check=row, kind=row.failure, model=model, hub=hub,
+                               action=ActionForm())  # fmt: skip
     return render_template("dashboard/check_result.html", **_result_context(row, report))
 
 
@@ -191,6 +194,7 @@ def check_status(check_id: str) -> Any:
         "id": row.id,
         "status": row.status,
         "outcome": row.outcome,
+        "failure": row.failure,
         "error": row.error,
         "finished": row.status in (CheckStatus.DONE, CheckStatus.FAILED),
         "started_at": row.started_at.isoformat() if row.started_at else None,

@@ -8,6 +8,7 @@ their one-line errors are shown next to the form.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -62,19 +63,14 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class CheckForm(FlaskForm):
-    """Queue a check of a hub model."""
+def declarer(email: str) -> str:
+    """How a dashboard user appears in the evidence of the facts they declare."""
+    return f"{email} in the dashboard"
 
-    model_id = StringField("Model ID", validators=[DataRequired(), Length(max=200)],
-                           description="ORG/NAME as on the hub, e.g. meta-llama/Llama-3.1-8B")  # fmt: skip
-    revision = StringField("Revision", validators=[Optional(), Length(max=255)],
-                           description="A branch, tag or commit; empty for the default branch")  # fmt: skip
-    destination = StringField("Destination country", validators=[Optional(), Length(max=100)],
-                              description="ISO code or name, e.g. AE or China. Empty (the default): no export "
-                              "destination")  # fmt: skip
-    hardware = SelectField("Target hardware", choices=choices([("", "none")]), validate_choice=True,
-                           description="None (the default): no chips go with the model")  # fmt: skip
-    hardware_count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=10_000_000)])
+
+class DeploymentQuestions(FlaskForm):
+    """The questions about a release the rules need and only people know, each with a stated default."""
+
     markets = MultiCheckboxField(
         "Markets",
         choices=choices((m, m) for m in MARKETS),
@@ -101,6 +97,41 @@ class CheckForm(FlaskForm):
         description="Default under $500 million (with affiliates). It matters only above 1e26 FLOP "
         "(California SB 53, New York RAISE).",
     )
+    destination = StringField("Destination country", validators=[Optional(), Length(max=100)],
+                              description="ISO code or name, e.g. AE or China. Empty (the default): no export "
+                              "destination")  # fmt: skip
+
+    def deployment_options(self, email: str) -> dict[str, Any]:
+        """The answers as check options; the public service in China and the revenue band are
+        declared facts, with ``email`` (the person answering) as their evidence."""
+        options: dict[str, Any] = {}
+        if self.markets.data:
+            options["markets"] = list(self.markets.data)
+        if self.destination.data:
+            options["destination"] = self.destination.data.strip()
+        if self.open_weights.data in ("yes", "no"):
+            options["open_weights"] = self.open_weights.data == "yes"
+        facts: dict[str, Any] = {}
+        if self.public_service_cn.data in ("yes", "no"):
+            facts["public_service_cn"] = self.public_service_cn.data == "yes"
+        if self.revenue.data in REVENUE_BANDS:
+            facts["developer_revenue_usd"] = REVENUE_BANDS[self.revenue.data][1]
+        if facts:
+            options["facts"] = facts
+            options["declared_by"] = dict.fromkeys(facts, declarer(email))
+        return options
+
+
+class CheckForm(DeploymentQuestions):
+    """Queue a check of a hub model."""
+
+    model_id = StringField("Model ID", validators=[DataRequired(), Length(max=200)],
+                           description="ORG/NAME as on the hub, e.g. meta-llama/Llama-3.1-8B")  # fmt: skip
+    revision = StringField("Revision", validators=[Optional(), Length(max=255)],
+                           description="A branch, tag or commit; empty for the default branch")  # fmt: skip
+    hardware = SelectField("Target hardware", choices=choices([("", "none")]), validate_choice=True,
+                           description="None (the default): no chips go with the model")  # fmt: skip
+    hardware_count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=10_000_000)])
     rules = MultiCheckboxField("Rule sets", description="None ticked: every rule set")
     fail_on = SelectField("Fail on severity", choices=choices((s, s) for s in SEVERITIES), default="high")
     as_of = DateField("Law as of", validators=[Optional()], description="Empty: today")
@@ -117,17 +148,14 @@ class WaiverForm(FlaskForm):
     expires = DateField("Expires", validators=[DataRequired()], description="The last day the waiver holds")
 
 
-class TargetForm(FlaskForm):
-    """Something to watch on the hub, scanned daily."""
+class TargetForm(DeploymentQuestions):
+    """Something to watch on the hub, scanned daily (its models checked with the answers given)."""
 
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     kind = SelectField("Kind", choices=choices([("author", "author or organisation"), ("search", "hub search"),
                                                 ("models", "list of model ids")]))  # fmt: skip
     value = TextAreaField("Value", validators=[DataRequired(), Length(max=200_000)],
                           description="The author, the search text, or model ids one per line")  # fmt: skip
-    markets = MultiCheckboxField("Markets", choices=choices((m, m) for m in MARKETS))
-    destination = StringField("Destination country", validators=[Optional(), Length(max=100)])
-    open_weights = SelectField("Weights published", choices=choices([("", "not stated"), ("yes", "yes"), ("no", "no")]))
     schedule = BooleanField("Scan daily", default=True)
 
 

@@ -191,6 +191,27 @@ def answer_text(answer: Any, fact: str) -> str:
         return text
 
 
+def options_text(options: Mapping[str, Any] | None) -> str:
+    """Stored check options in words: ``markets: EU; offered to the public in China: no``."""
+    parts = []
+    for key, value in (options or {}).items():
+        if key == "declared_by":
+            continue  # who answered shows in each fact's evidence
+        if key == "facts" and isinstance(value, Mapping):
+            parts.extend(f"{fact_label(str(name))}: {_option_value(v, str(name))}" for name, v in value.items())
+        else:
+            parts.append(f"{key}: {_option_value(value, key)}")
+    return "; ".join(parts)
+
+
+def _option_value(value: Any, fact: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return answer_text(value, fact) if isinstance(value, str) else quantity(value, fact)
+
+
 def register(app: Any) -> None:
     """Install the filters and globals on a Flask app's Jinja environment."""
     env = app.jinja_env
@@ -208,6 +229,7 @@ def register(app: Any) -> None:
         count=numbers.count,
         answer_text=answer_text,
         because=because,
+        options_text=options_text,
     )
     env.globals.update(
         VERDICT_WORDS=VERDICT_WORDS,

@@ -29,6 +29,8 @@ def test_targets_scans_and_their_progress(client_as: Callable[[str], FlaskClient
     html = admin.get("/scans").get_data(as_text=True)
     assert "<td>Acme</td><td>author</td><td>acme</td>" in html
     assert "markets: EU" in html and "compliance.scans.scan_target" in html and "every 24.0 h" in html
+    # The deployment questions are asked here too, with the check form's defaults.
+    assert "offered to the public in China: no" in html and "developer&#39;s annual revenue: 0 to 5e8 USD" in html
     bad = _post(admin, "/scans", "/targets", kind="author", value="not an author!", open_weights="")
     assert bad.status_code == 400 and "not a valid author" in bad.get_data(as_text=True)  # type: ignore[attr-defined]
 

@@ -14,7 +14,7 @@ from compliance.storage.tables import CheckRow, CheckSource, CheckStatus
 from web.dashboard.auth import current_user, requires
 from web.dashboard.blueprint import arg, arg_page, bp, not_found_unless
 from web.dashboard.chart import build_chart
-from web.dashboard.forms import REVENUE_BANDS, ActionForm, CheckForm, choices
+from web.dashboard.forms import ActionForm, CheckForm, choices, declarer
 from web.dashboard.present import deciding_findings, group_findings
 from web.dashboard.security import SUBMIT_LIMIT
 from web.dashboard.settle import ANSWER_FIELD, VALUE_FIELD, answers_from, takes_a_value
@@ -61,34 +61,14 @@ def _hardware_choices() -> list[tuple[str, str]]:
 
 
 def _options(form: CheckForm, user_email: str) -> dict[str, Any]:
-    options: dict[str, Any] = {"fail_on": form.fail_on.data or "high"}
-    if form.destination.data:
-        options["destination"] = form.destination.data.strip()
+    options: dict[str, Any] = {"fail_on": form.fail_on.data or "high", **form.deployment_options(user_email)}
     if form.hardware.data:
         options["hardware"] = f"{form.hardware.data}x{form.hardware_count.data or 1}"
-    if form.markets.data:
-        options["markets"] = list(form.markets.data)
     if form.rules.data:
         options["rules"] = list(form.rules.data)
-    if form.open_weights.data in ("yes", "no"):
-        options["open_weights"] = form.open_weights.data == "yes"
     if form.as_of.data:
         options["as_of"] = form.as_of.data.isoformat()
-    # The deployment questions people can answer: declared facts, with the person as evidence.
-    facts: dict[str, Any] = {}
-    if form.public_service_cn.data in ("yes", "no"):
-        facts["public_service_cn"] = form.public_service_cn.data == "yes"
-    if form.revenue.data in REVENUE_BANDS:
-        facts["developer_revenue_usd"] = REVENUE_BANDS[form.revenue.data][1]
-    if facts:
-        options["facts"] = facts
-        options["declared_by"] = dict.fromkeys(facts, declarer(user_email))
     return options
-
-
-def declarer(email: str) -> str:
-    """How a dashboard user appears in the evidence of the facts they declare."""
-    return f"{email} in the dashboard"
 
 
 @bp.route("/checks/new", methods=["GET", "POST"])

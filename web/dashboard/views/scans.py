@@ -52,13 +52,7 @@ def add_target() -> Any:
     assert user is not None
     error = None
     if form.validate_on_submit():
-        options: dict[str, Any] = {}
-        if form.markets.data:
-            options["markets"] = list(form.markets.data)
-        if form.destination.data:
-            options["destination"] = form.destination.data.strip()
-        if form.open_weights.data in ("yes", "no"):
-            options["open_weights"] = form.open_weights.data == "yes"
+        options = form.deployment_options(user.email)
         session = db()
         try:
             create_target(

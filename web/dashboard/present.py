@@ -193,7 +193,7 @@ def answer_text(answer: Any, fact: str) -> str:
 
 def options_text(options: Mapping[str, Any] | None) -> str:
     """Stored check options in words: ``markets: EU; offered to the public in China: no``."""
-    parts = []
+    parts: list[str] = []
     for key, value in (options or {}).items():
         if key == "declared_by":
             continue  # who answered shows in each fact's evidence

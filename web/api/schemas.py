@@ -4,19 +4,84 @@ Requests are strict (``extra="forbid"``, no type coercion): a misspelt key or a 
 number belongs is a 422 naming the field, never a guess. The same models produce the OpenAPI
 document (:mod:`web.api.openapi`), so the document cannot drift from what is enforced.
 Responses are models too (``*Public``), which the tests validate every answer against.
+
+What a rule between fields says ("exactly one of ``model`` and ``upload``") is stated in the
+schema too (``oneOf``, ``if``/``then``), next to the validator that enforces it, so that a
+client, or a fuzzer, generating from the document sends bodies the server accepts. Ids are
+stored ids (1..2^63-1, as in paths); a date-time in a query is RFC 3339 with its offset.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from compliance.services.schedules import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, SCAN_TARGET_TASK
+from web.routing import MAX_STORED_ID, MIN_STORED_ID
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 RoleName = Literal["viewer", "submitter", "reviewer", "admin"]
-ShortText = Field(min_length=1, max_length=200)
+NON_BLANK = r"\S"  # a text with something in it besides spaces (the services strip it)
+ShortText = Field(min_length=1, max_length=200, pattern=NON_BLANK)
 FactValue = str | int | float | bool | list[str | int | float]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema counts 60.0 as an integer, so a client may send it; strict pydantic would not.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Integers as JSON Schema reads them; the bounds go before the validator, or pydantic's JSON
+# schema shows them as "ge"/"le" instead of minimum/maximum.
+StoredId = Annotated[int, Field(ge=MIN_STORED_ID, le=MAX_STORED_ID), BeforeValidator(_integral)]
+Interval = Annotated[int, Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS), BeforeValidator(_integral)]
+ByteCount = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    # pydantic alone also reads "0.5" as a Unix time and "2025-01-31" as midnight; the document
+    # says format date-time, which is RFC 3339's, so that is what a query takes.
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("expected an RFC 3339 date-time with its offset, e.g. 2025-01-31T00:00:00Z")
+    return value
+
+
+QueryDateTime = Annotated[datetime, BeforeValidator(_rfc3339)]
+MAX_DECLARED = 100
+# Stated for the document; CheckCreate's validator enforces both, naming the rule rather than a pattern.
+FactList = Annotated[
+    list[Annotated[str, Field(json_schema_extra={"pattern": "="})]], Field(json_schema_extra={"maxItems": MAX_DECLARED})
+]
+FactMapping = Annotated[dict[str, FactValue], Field(json_schema_extra={"maxProperties": MAX_DECLARED})]
+
+
+def exactly_one_of(*names: str, absent_with: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """JSON Schema: exactly one of the properties ``names`` is given (not null).
+
+    ``absent_with[name]`` lists properties that must be absent (or null) when ``name`` is the one.
+    """
+    branches = []
+    for name in names:
+        others = [o for o in names if o != name] + list((absent_with or {}).get(name, ()))
+        properties = {name: {"not": {"type": "null"}}, **{o: {"type": "null"} for o in others}}
+        branches.append({"required": [name], "properties": properties})
+    return {"oneOf": branches}
+
+
+def at_least_one_of(*names: str) -> dict[str, Any]:
+    """JSON Schema: at least one of the properties ``names`` is given (not null)."""
+    return {"anyOf": [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names]}
+
+
+def at_most_one_of(*names: str) -> dict[str, Any]:
+    """JSON Schema: at most one of the properties ``names`` is given (not null)."""
+    return {"anyOf": [{"properties": {o: {"type": "null"} for o in names if o != name}} for name in names]}
 
 
 class _Request(BaseModel):
@@ -40,11 +105,13 @@ class SafetensorsHeaderIn(_Request):
 
     file: str = Field(min_length=1, max_length=500)
     header: dict[str, Any]
-    data_size: int | None = Field(default=None, ge=0)
+    data_size: ByteCount | None = None
 
 
 class UploadIn(_Request):
-    """A local model's metadata, as ``compliance check --server`` sends it."""
+    """A local model's metadata, as ``compliance check --server`` sends it: a card, a config or headers, or more."""
+
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("card", "config", "safetensors"))
 
     name: str = ShortText
     config: dict[str, Any] | None = None
@@ -54,6 +121,10 @@ class UploadIn(_Request):
 
 class CheckCreate(_Request):
     """Submit a check of a hub model (``model``) or of uploaded metadata (``upload``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=exactly_one_of("model", "upload", absent_with={"upload": ("revision",)})
+    )
 
     model: str | None = Field(default=None, min_length=1, max_length=200, description="hub model id ORG/NAME")
     revision: str | None = Field(default=None, min_length=1, max_length=255)
@@ -65,7 +136,7 @@ class CheckCreate(_Request):
     rules: list[str] = Field(default_factory=list, max_length=50)
     open_weights: bool | None = None
     revenue: float | None = Field(default=None, ge=0, lt=1e15, description="developer's annual revenue, USD")
-    facts: list[str] | dict[str, FactValue] = Field(
+    facts: FactList | FactMapping = Field(
         default_factory=list, description="declared facts: ['KEY=VALUE', ...] or {KEY: VALUE}"
     )
     fail_on: Severity | None = None
@@ -86,8 +157,8 @@ class CheckCreate(_Request):
     @classmethod
     def _facts_shape(cls, value: list[str] | dict[str, Any]) -> list[str] | dict[str, Any]:
         items = value if isinstance(value, list) else list(value)
-        if len(items) > 100:
-            raise ValueError("at most 100 declared facts")
+        if len(items) > MAX_DECLARED:
+            raise ValueError(f"at most {MAX_DECLARED} declared facts")
         if isinstance(value, list) and any("=" not in item for item in value):
             raise ValueError("each fact must be KEY=VALUE")
         return value
@@ -181,8 +252,8 @@ class CheckQuery(_Query):
     status: Literal["queued", "running", "done", "failed"] | None = None
     source: str | None = Field(default=None, max_length=16)
     outcome: Literal["pass", "fail", "inconclusive"] | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: QueryDateTime | None = None
+    until: QueryDateTime | None = None
     page: int = Field(default=1, ge=1, le=1_000_000)
     per_page: int = Field(default=50, ge=1, le=500)
 
@@ -225,6 +296,8 @@ class FindingQuery(_Query):
 
 class ScanCreate(_Request):
     """Start a scan of an author, a search or a list of models (give exactly one)."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("author", "search", "models"))
 
     author: str | None = Field(default=None, min_length=1, max_length=96)
     search: str | None = Field(default=None, min_length=1, max_length=200)
@@ -303,7 +376,7 @@ class ScanPublic(_Public):
 class ScanQuery(_Query):
     """Filters of ``GET /scans``."""
 
-    target_id: int | None = Field(default=None, ge=1)
+    target_id: StoredId | None = None
     kind: Literal["registry", "reevaluate"] | None = None
     page: int = Field(default=1, ge=1, le=1_000_000)
     per_page: int = Field(default=50, ge=1, le=500)
@@ -332,7 +405,7 @@ class ScanItemQuery(_Query):
 class ChangeQuery(_Query):
     """Filters of ``GET /changes``."""
 
-    scan_id: int | None = Field(default=None, ge=1)
+    scan_id: StoredId | None = None
     model: str | None = Field(default=None, max_length=200)
     kind: Literal["new_model", "new_revision", "new_finding", "cleared_finding", "verdict_changed"] | None = None
     cause: Literal["model", "context", "law", "estimator"] | None = None
@@ -418,11 +491,19 @@ class TargetPublic(_Public):
 
 
 class ScheduleCreate(_Request):
-    """A periodic task as data: exactly one of ``every_seconds`` and ``crontab`` (UTC)."""
+    """A periodic task as data: exactly one of ``every_seconds`` and ``crontab`` (UTC); a scan needs its target."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            **exactly_one_of("every_seconds", "crontab"),
+            "if": {"properties": {"task": {"const": SCAN_TARGET_TASK}}},
+            "then": {"required": ["target_id"], "properties": {"target_id": {"not": {"type": "null"}}}},
+        }
+    )
 
     task: Literal["compliance.scans.scan_target", "compliance.scans.reevaluate", "compliance.waivers.expire"]
-    target_id: int | None = Field(default=None, ge=1)
-    every_seconds: int | None = Field(default=None, ge=60)
+    target_id: StoredId | None = None
+    every_seconds: Interval | None = None
     crontab: str | None = Field(default=None, min_length=1, max_length=100)
     enabled: bool = True
 
@@ -430,7 +511,9 @@ class ScheduleCreate(_Request):
 class ScheduleUpdate(_Request):
     """New timing (one of the two) or enabled flag."""
 
-    every_seconds: int | None = Field(default=None, ge=60)
+    model_config = ConfigDict(json_schema_extra=at_most_one_of("every_seconds", "crontab"))
+
+    every_seconds: Interval | None = None
     crontab: str | None = Field(default=None, min_length=1, max_length=100)
     enabled: bool | None = None
 

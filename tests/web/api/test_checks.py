@@ -172,13 +172,23 @@ def test_list_checks_filters_and_pages(api: ApiClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["per_page=0", "per_page=501", "page=x", "status=bogus", "since=never", "colour=red", "verdict=maybe"]
-)
+    "query",
+    ["per_page=0", "per_page=501", "page=x", "status=bogus", "since=never", "colour=red", "verdict=maybe",
+     # a date-time is RFC 3339's, as the document says: not a Unix time, a bare date or without offset
+     "until=0.5", "since=1700000000", "since=2025-01-31", "since=2025-01-31T00:00:00"],
+)  # fmt: skip
 def test_bad_query_strings_get_422(api: ApiClient, query: str) -> None:
     path = "/api/v1/findings" if query.startswith("verdict") else "/api/v1/checks"
     response = api.get(f"{path}?{query}")
     assert response.status_code == 422
     assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("moment", ["2025-01-31T00:00:00Z", "2025-01-31t10:20:30.123456789+02:00"])
+def test_rfc_3339_date_times_filter_checks(api: ApiClient, moment: str) -> None:
+    from urllib.parse import quote
+
+    assert api.get(f"/api/v1/checks?since={quote(moment)}").status_code == 200
 
 
 def test_a_check_of_a_missing_model_says_not_found(app: Any, api: ApiClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+import pytest
 
 
 def test_document_is_openapi_3_1_with_every_route(app: Any, document: dict[str, Any]) -> None:
@@ -41,3 +42,63 @@ def test_request_schemas_forbid_unknown_keys(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     for name in ("CheckCreate", "UploadIn", "ScanCreate", "WaiverCreate", "TargetCreate", "TokenCreate"):
         assert schemas[name]["additionalProperties"] is False, name
+
+
+# --- issue 12: the document states the ranges and the rules between fields the server enforces ---
+
+
+def _schema_of(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    schema = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    return {**schema, "components": document["components"]}
+
+
+def test_every_id_states_the_stored_range(document: dict[str, Any]) -> None:
+    stored = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    ids = []
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                assert {"type": "null"} not in param["schema"].get("anyOf", []), param  # a query has no null
+                if param["schema"].get("type") == "integer" and param["name"].endswith("_id"):
+                    ids.append(param["schema"])
+    ids.append(document["components"]["schemas"]["ScheduleCreate"]["properties"]["target_id"]["anyOf"][0])
+    assert len(ids) > 10
+    assert all(stored.items() <= schema.items() for schema in ids), ids
+
+
+SCHEDULE = {"task": "compliance.waivers.expire"}
+UPLOAD = {"name": "local-model", "card": "# A model"}
+# (path, method, body, whether the document and the server accept it)
+BODIES = [
+    ("/api/v1/checks", "post", {"model": "acme/x"}, True),
+    ("/api/v1/checks", "post", {"upload": UPLOAD, "model": None}, True),
+    ("/api/v1/checks", "post", {"model": "acme/x", "upload": UPLOAD}, False),
+    ("/api/v1/checks", "post", {}, False),
+    ("/api/v1/checks", "post", {"upload": UPLOAD, "revision": "main"}, False),
+    ("/api/v1/checks", "post", {"upload": {"name": "local-model"}}, False),
+    ("/api/v1/scans", "post", {"author": "acme"}, True),
+    ("/api/v1/scans", "post", {"models": ["acme/a"], "author": None}, True),
+    ("/api/v1/scans", "post", {"author": "acme", "search": "llama"}, False),
+    ("/api/v1/scans", "post", {"name": "nothing to scan"}, False),
+    ("/api/v1/schedules", "post", {**SCHEDULE, "every_seconds": 3600.0}, True),
+    ("/api/v1/schedules", "post", {**SCHEDULE, "crontab": "@daily", "every_seconds": None}, True),
+    ("/api/v1/schedules", "post", {**SCHEDULE, "crontab": "@daily", "every_seconds": 3600}, False),
+    ("/api/v1/schedules", "post", SCHEDULE, False),
+    ("/api/v1/schedules", "post", {"task": "compliance.scans.scan_target", "every_seconds": 3600}, False),
+    ("/api/v1/schedules/{schedule_id}", "patch", {"enabled": False}, True),
+    ("/api/v1/schedules/{schedule_id}", "patch", {"crontab": "@daily", "every_seconds": 3600}, False),
+]
+
+
+@pytest.mark.parametrize(("path", "method", "body", "accepted"), BODIES)
+def test_the_document_and_the_server_agree_on_which_bodies_to_accept(
+    api: Any, document: dict[str, Any], path: str, method: str, body: dict[str, Any], accepted: bool
+) -> None:
+    valid = jsonschema.Draft202012Validator(_schema_of(document, path, method)).is_valid(body)
+    if "{schedule_id}" in path:
+        schedule = api.post("/api/v1/schedules", json={**SCHEDULE, "every_seconds": 3600}).get_json()
+        path = path.format(schedule_id=schedule["id"])
+    answer = api.request(method.upper(), path, json=body)
+    assert (valid, answer.status_code < 300) == (accepted, accepted), answer.get_json()
+    if not accepted:
+        assert answer.status_code == 422

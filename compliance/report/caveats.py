@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from compliance.report.numbers import sci
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -93,8 +95,6 @@ def caveats(warnings: Iterable[str], facts: FactSet, deciding: Iterable[Any] = (
 
 
 def _bounds(low: float | None, high: float | None) -> str:
-    from compliance.report.numbers import sci  # not at import: it loads typing, off the inspect path
-
     if low is None:
         return f"at most {sci(high)}"
     if high is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing stays off the inspect path (tests/compliance/cli/test_main.py)
+    from typing import Any
 
 _SCALE = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 

@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 INDEX_NAME = "model.safetensors.index.json"
 MAX_INDEX_BYTES = 64 * 1024 * 1024
+MAX_NAME_BYTES = 255  # NAME_MAX of Linux and macOS file systems
 
+# The reference implementation reads shapes and offsets as 64-bit unsigned integers and refuses a
+# tensor whose element count overflows one; a larger number is hostile, and may be too long to print.
+_U64 = 1 << 64
 # Bits per element. Sub-byte types are stored packed.
 DTYPE_BITS: dict[str, int] = {
     "BOOL": 8, "U8": 8, "I8": 8, "F8_E4M3": 8, "F8_E5M2": 8, "F8_E8M0": 8,
@@ -236,21 +240,27 @@ def _parse_entry(name: str, entry: Any, source: str) -> tuple[TensorInfo, int, i
         numel = -1
     else:
         for d in shape:
-            if type(d) is not int or d < 0:  # JSON gives exact ints; bool and float are refused
+            if type(d) is not int or d < 0 or d >= _U64:  # JSON gives exact ints; bool and float are refused
                 numel = -1
                 break
             numel *= d
+            if numel >= _U64:  # stop at once: a long list of huge sizes must not cost a huge product
+                break
     if numel < 0:
-        raise ModelFileError("shape is not a list of non-negative integers", source=source, where=f"tensor {name!r}")
+        raise ModelFileError(
+            "shape is not a list of non-negative integers below 2^64", source=source, where=f"tensor {name!r}"
+        )
+    if numel >= _U64:
+        raise ModelFileError("shape has 2^64 elements or more", source=source, where=f"tensor {name!r}")
     if type(offsets) is not list or len(offsets) != 2:
         begin = end = -1
     else:
         begin, end = offsets
-        if type(begin) is not int or type(end) is not int or begin < 0 or end < begin:
+        if type(begin) is not int or type(end) is not int or begin < 0 or end < begin or end >= _U64:
             begin = end = -1
     if begin < 0:
         raise ModelFileError(
-            "data_offsets is not [begin, end] with begin <= end", source=source, where=f"tensor {name!r}"
+            "data_offsets is not [begin, end] with 0 <= begin <= end < 2^64", source=source, where=f"tensor {name!r}"
         )
     expected = (numel * bits + 7) // 8
     if end - begin != expected:
@@ -309,16 +319,27 @@ def _shards_from_index(index: Path) -> list[Path]:
     for tensor, shard in weight_map.items():
         if isinstance(shard, str) and shard in names:
             continue
-        if not isinstance(shard, str) or "/" in shard or "\\" in shard or shard in ("", ".", ".."):
+        if (
+            not isinstance(shard, str)
+            or "/" in shard
+            or "\\" in shard
+            or shard in ("", ".", "..")
+            or _unnameable(shard)
+        ):
             raise ModelFileError(f"weight_map entry {tensor!r} names an invalid shard", source=source)
         names[shard] = None
     return [index.parent / name for name in names]
 
 
+def _unnameable(shard: str) -> bool:
+    """A name no file can have: a NUL, or longer than a file system allows (stat would raise)."""
+    return "\0" in shard or len(shard.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES
+
+
 def _missing_shards(index: Path, shards: list[Path]) -> ModelFileError:
     missing = [p.name for p in shards if not p.is_file()]
     return ModelFileError(
-        f"{len(missing)} shard(s) named in the index are missing, e.g. {missing[0]}", source=str(index)
+        f"{len(missing)} shard(s) named in the index are missing, e.g. {missing[0]!r}", source=str(index)
     )
 
 

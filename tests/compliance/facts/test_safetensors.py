@@ -77,6 +77,23 @@ def test_index_naming_paths_outside_the_directory_is_refused(tmp_path: Path, sha
         summarize_directory(tmp_path)
 
 
+# Found by fuzzing: names that reached the file system, where open or stat raised ValueError
+# (embedded NUL) or OSError (name too long) instead of a model-file error.
+@pytest.mark.parametrize("shard", ["a\x00b.safetensors", "x" * 256, "é" * 128])
+def test_index_naming_a_file_no_file_system_can_hold_is_refused(tmp_path: Path, shard: str) -> None:
+    (tmp_path / INDEX_NAME).write_text(json.dumps({"weight_map": {"a": shard}}))
+    with pytest.raises(ModelFileError, match="invalid shard"):
+        summarize_directory(tmp_path)
+
+
+def test_a_missing_shard_with_an_odd_name_is_named_printably(tmp_path: Path) -> None:
+    # A lone surrogate from a JSON escape, printed as is, cannot be written as UTF-8.
+    (tmp_path / INDEX_NAME).write_text(json.dumps({"weight_map": {"a": "\udc80.safetensors"}}))
+    with pytest.raises(ModelFileError, match="missing") as info:
+        summarize_directory(tmp_path)
+    assert "\\udc80" in info.value.one_line().encode("utf-8").decode("utf-8")
+
+
 def test_no_safetensors_returns_none(tmp_path: Path) -> None:
     assert summarize_directory(tmp_path) is None
 
@@ -155,6 +172,22 @@ def test_a_fifo_named_like_weights_is_refused_without_waiting(tmp_path: Path) ->
 def test_headers_python_cannot_decode_are_model_file_errors(raw: bytes, message: str) -> None:
     with pytest.raises(ModelFileError, match=message):
         decode_header(raw, source="model.safetensors")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        # Found by fuzzing: sizes a 64-bit reader refuses, whose product is too long to print
+        # (ValueError from the message) or costly to compute.
+        ({"dtype": "F32", "shape": [10**2200, 10**2200], "data_offsets": [0, 4]}, r"below 2\^64"),
+        ({"dtype": "F32", "shape": [2**40, 2**40], "data_offsets": [0, 4]}, r"2\^64 elements"),
+        ({"dtype": "F32", "shape": [2**63] * 100_000, "data_offsets": [0, 4]}, r"2\^64 elements"),
+        ({"dtype": "F32", "shape": [1], "data_offsets": [2**64, 2**64 + 4]}, r"end < 2\^64"),
+    ],
+)
+def test_sizes_beyond_64_bits_are_model_file_errors(entry: dict[str, object], message: str) -> None:
+    with pytest.raises(ModelFileError, match=message):
+        summarize_headers([("a.safetensors", {"t": entry}, None)])
 
 
 def test_packed_quantized_weights_are_flagged(tmp_path: Path) -> None:

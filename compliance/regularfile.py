@@ -45,6 +45,8 @@ def open_regular(path: str | os.PathLike[str], *, error: type[InputError] = Inpu
         fd = os.open(source, _FLAGS)
     except OSError as exc:
         raise error(f"cannot read: {exc.strerror or exc}", source=source) from None
+    except ValueError:  # a NUL in the name (a shard an index names, say): no file can have it
+        raise error("cannot read: the name holds a NUL character", source=source.replace("\0", "\\0")) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

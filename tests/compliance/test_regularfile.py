@@ -57,6 +57,12 @@ def test_a_missing_file_names_the_file(tmp_path: Path) -> None:
     assert info.value.source == str(tmp_path / "nope.yaml")
 
 
+def test_a_name_holding_a_nul_is_refused_not_an_internal_error(tmp_path: Path) -> None:
+    # Found by fuzzing: a shard index naming "a\x00b" reached os.open, which raises ValueError.
+    with pytest.raises(InputError, match="NUL character"):
+        read_regular(tmp_path / "a\x00b", limit=10)
+
+
 def test_the_caller_chooses_the_error_class(tmp_path: Path) -> None:
     with pytest.raises(RuleSetError):
         read_regular(tmp_path, limit=1024, error=RuleSetError)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from compliance.errors import InputError
 
@@ -40,6 +40,23 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def compose_scalar_node(self, anchor: Any) -> ScalarNode:
+        node = super().compose_scalar_node(anchor)
+        if not node.value.isascii():
+            try:
+                node.value.encode("utf-8")
+            except UnicodeEncodeError:
+                # PyYAML leaves "\ud83d\ude42" (JSON's spelling of one emoji) as two halves of a
+                # surrogate pair: join them. A half on its own ("\ud800") is no character, and no
+                # UTF-8 text (a stored report, a JSON answer, a database row) can hold it.
+                try:
+                    node.value = node.value.encode("utf-16", "surrogatepass").decode("utf-16")
+                except UnicodeDecodeError:
+                    raise yaml.composer.ComposerError(
+                        None, None, "an escape gives a lone surrogate, not a character", node.start_mark
+                    ) from None
+        return node
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         # PyYAML's scalar constructors raise plain Python errors for a value that matches a

@@ -71,3 +71,18 @@ def test_deep_nesting_of_any_kind_is_an_input_error() -> None:
     for text in ("[" * 100_000 + "]" * 100_000, "{a: " * 100_000 + "1" + "}" * 100_000, block):
         with pytest.raises(InputError, match="nesting deeper"):
             load_yaml(text, source="rules.yaml", max_bytes=10**6)
+
+
+@pytest.mark.parametrize(
+    "text", ['license: "\\ud800"\n', 'a: 1\n"\\udc80x": 2\n', "a:\n  - '\\ud800'\n  - \"\\udfff\"\n"]
+)
+def test_an_escaped_lone_surrogate_is_an_input_error(text: str) -> None:
+    # Found by fuzzing: a card whose front matter said license: "\ud800" gave a fact no UTF-8
+    # text can hold, and the check's report then failed to store (the check stayed running).
+    with pytest.raises(InputError, match="lone surrogate") as info:
+        load_yaml(text, source="README.md")
+    assert info.value.one_line().encode("utf-8")
+
+
+def test_escaped_characters_and_pairs_are_still_read() -> None:
+    assert load_yaml('a: "\\u00e9\\U0001F642"\nb: "\\ud83d\\ude42"\n', source="x.yaml") == {"a": "é🙂", "b": "🙂"}

@@ -21,6 +21,7 @@ set is compiled, by the resolver the caller passes to the loader.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Container
 from datetime import date
@@ -55,14 +56,23 @@ class _Strict(BaseModel):
 
 
 def as_number(value: Any) -> float | None:
-    """``value`` as a float if it is a number (or a ``1e25``-style string), else None."""
+    """``value`` as a finite float if it is a number (or a ``1e25``-style string), else None.
+
+    Infinities, NaN and integers beyond any float (``1e400``, ``.inf``, ten to the 400th) are
+    not thresholds: they compare oddly and cannot be written back as a number.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and _SCI_NUMBER.match(value.strip()):
-        return float(value)
-    return None
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+    elif isinstance(value, str) and _SCI_NUMBER.match(value.strip()):
+        number = float(value)
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def check_fact_name(name: str) -> str:
@@ -158,8 +168,8 @@ class Condition(_Strict):
             raise ValueError(f"ref fact {self.ref!r} is not numeric")
         if self.factor is None:
             self.factor = 1.0
-        if self.factor <= 0:
-            raise ValueError("'factor' must be positive")
+        if not math.isfinite(self.factor) or self.factor <= 0:
+            raise ValueError("'factor' must be positive and finite")
 
     @property
     def is_leaf(self) -> bool:
@@ -172,7 +182,7 @@ def _normalise_value(fact: str, kind: Kind, operand: Operand, value: Any) -> Any
     if operand is Operand.NUMBER:
         number = as_number(value)
         if number is None:
-            raise ValueError(f"value must be a number, got {value!r}")
+            raise ValueError(f"value must be a number (finite), got {value!r}")
         return number
     if operand is Operand.SCALAR:
         return _scalar(fact, kind, value)
@@ -210,7 +220,7 @@ def _scalar(fact: str, kind: Kind, value: Any) -> Any:
     if kind is Kind.NUMBER:
         number = as_number(value)
         if number is None:
-            raise ValueError(f"value must be a number for numeric fact {fact!r}, got {value!r}")
+            raise ValueError(f"value must be a number (finite) for numeric fact {fact!r}, got {value!r}")
         return number
     if kind is Kind.BOOL:
         if not isinstance(value, bool):

@@ -40,6 +40,17 @@ RULE_DEFECTS: list[tuple[str, dict[str, Any], str, str]] = [
         "does not apply to number fact",
     ),
     ("non-numeric threshold", {"when": {**LEAF, "value": "big"}}, "rule t.rule: when", "must be a number"),
+    # Found by fuzzing: these loaded, then describing the rule raised OverflowError or ValueError.
+    ("infinite threshold", {"when": {**LEAF, "value": float("inf")}}, "rule t.rule: when", "(finite)"),
+    ("NaN threshold", {"when": {**LEAF, "value": float("nan")}}, "rule t.rule: when", "(finite)"),
+    ("threshold beyond a float", {"when": {**LEAF, "value": 10**400}}, "rule t.rule: when", "(finite)"),
+    ("overflowing threshold text", {"when": {**LEAF, "value": "1e400"}}, "rule t.rule: when", "(finite)"),
+    (
+        "infinite factor",
+        {"when": {"fact": "finetune_compute_flop", "op": "gt", "ref": "base_model_compute_flop", "factor": 1e400}},
+        "rule t.rule: when",
+        "positive and finite",
+    ),
     (
         "unknown key inside a nested condition",
         {"when": {"all": [LEAF, {"fact": "open_weights", "op": "is_true", "valu": 1}]}},
@@ -178,7 +189,19 @@ def test_condition_values_are_normalised() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(1e25, 1e25), (7, 7.0), ("1e25", 1e25), ("3.33e+22", 3.33e22), (".5E3", 500.0), ("10", None), (True, None)],
+    [
+        (1e25, 1e25),
+        (7, 7.0),
+        ("1e25", 1e25),
+        ("3.33e+22", 3.33e22),
+        (".5E3", 500.0),
+        ("10", None),
+        (True, None),
+        (float("inf"), None),
+        (float("nan"), None),
+        ("1e400", None),
+        (10**400, None),
+    ],
 )
 def test_as_number_accepts_numbers_and_scientific_strings_only(raw: Any, expected: float | None) -> None:
     assert as_number(raw) == expected

@@ -377,15 +377,15 @@ def _shards_of_index(data: bytes, source: str) -> list[str]:
     weight_map = index.get("weight_map") if isinstance(index, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
         raise HubError(f"{source}: no weight_map object")
-    names: list[str] = []
+    names: dict[str, None] = {}  # in first-seen order; a dict, as a list made each look-up a scan
     for shard in weight_map.values():
         if not isinstance(shard, str) or not _SHARD_NAME.match(shard) or ".." in shard:
             raise HubError(f"{source}: the weight_map names an invalid shard")
         if shard not in names:
-            names.append(shard)
+            names[shard] = None
             if len(names) > MAX_SHARDS:
                 raise HubError(f"{source}: more than {MAX_SHARDS} shards")
-    return names
+    return list(names)
 
 
 def description_facts(info: HubInfo, endpoint: str, revision: str) -> list[Fact]:

@@ -16,7 +16,7 @@ from web.dashboard.security import CSP
 PAGES = ("/", "/checks", "/checks/new", "/models", "/scans", "/rules", "/hardware", "/waivers", "/audit", "/tokens")
 # Every state-changing endpoint: each must refuse a POST without the CSRF token.
 POSTS = ("/checks/new", "/waivers", "/waivers/1/revoke", "/targets", "/targets/1/scan", "/targets/1/toggle",
-         "/tokens", "/tokens/1/revoke", "/logout", "/checks/{check}/rerun")  # fmt: skip
+         "/tokens", "/tokens/1/revoke", "/logout", "/checks/{check}/rerun", "/checks/{check}/settle")  # fmt: skip
 
 
 def test_csp_is_strict() -> None:

@@ -43,7 +43,7 @@ def parse_target(text: str) -> Target:
         raise UsageError("empty model ID or path")
     try:
         candidate = Path(text).expanduser()
-    except RuntimeError:  # "~name/..." for a user this system does not know: a path all the same
+    except (RuntimeError, ValueError):  # "~name/..." of no known user, or with a NUL: a path all the same
         candidate = Path(text)
     try:
         exists = candidate.exists()

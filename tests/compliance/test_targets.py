@@ -13,9 +13,11 @@ def test_existing_directory_is_local(tmp_path: Path) -> None:
     assert target.is_local and target.path == tmp_path
 
 
-def test_home_of_an_unknown_user_is_a_path_not_an_internal_error() -> None:
-    target = parse_target("~no-such-user-here/models/x")
-    assert target.is_local and target.path == Path("~no-such-user-here/models/x")
+@pytest.mark.parametrize("text", ["~no-such-user-here/models/x", "~\x00/x", "~a\x00b"])
+def test_home_of_an_unknown_user_is_a_path_not_an_internal_error(text: str) -> None:
+    # Found by fuzzing: expanduser raised RuntimeError (no such user) or ValueError (a NUL).
+    target = parse_target(text)
+    assert target.is_local and target.path == Path(text)
 
 
 def test_path_spelling_is_local_even_when_missing() -> None:

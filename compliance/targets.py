@@ -87,20 +87,20 @@ def validate_model_id(model_id: str) -> str:
     if len(parts) != 2:
         raise UsageError(f"model ID {shown!r} is not of the form ORG/NAME")
     for part in parts:
-        if len(part) > MAX_ID_LENGTH or not _PART.match(part) or ".." in part or "--" in part:
+        if len(part) > MAX_ID_LENGTH or not _PART.fullmatch(part) or ".." in part or "--" in part:
             raise UsageError(f"model ID {shown!r} is not a valid ORG/NAME")
     return model_id
 
 
 def validate_revision(revision: str | None) -> str | None:
     """Return ``revision`` if it is a safe branch, tag or commit name; raise UsageError otherwise."""
-    if revision is None or _PR_REF.match(revision):
+    if revision is None or _PR_REF.fullmatch(revision):
         return revision
     if (
         not revision
         or len(revision) > MAX_REVISION_LENGTH
         or not revision.isascii()
-        or not _REVISION.match(revision)
+        or not _REVISION.fullmatch(revision)
         or ".." in revision
     ):
         shown = revision if len(revision) <= 60 else revision[:57] + "..."

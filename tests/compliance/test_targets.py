@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import UsageError
-from compliance.targets import parse_target, validate_model_id
+from compliance.targets import parse_target, validate_model_id, validate_revision
 
 
 def test_existing_directory_is_local(tmp_path: Path) -> None:
@@ -62,3 +62,11 @@ def test_the_command_line_says_no_directory_of_that_name_exists_either() -> None
         parse_target("name-only")
     with pytest.raises(UsageError, match="--endpoint"):
         parse_target("https://huggingface.co/a/b")
+
+
+@pytest.mark.parametrize(("model_id", "revision"), [("acme/x\n", None), ("acme/x", "main\n"), ("acme/x", "refs/pr/1\n")])
+def test_a_trailing_newline_is_not_part_of_a_valid_id(model_id: str, revision: str | None) -> None:
+    # `$` in a pattern also matches before a final newline; such an id was stored and sent to the worker.
+    with pytest.raises(UsageError):
+        validate_model_id(model_id)
+        validate_revision(revision)

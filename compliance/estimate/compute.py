@@ -76,7 +76,14 @@ def estimate_compute(
                     declared_total.note,
                     f"the {own.method} estimate ({_fmt(own.value)} FLOP) falls outside the declared interval",
                 )
-        return [declared_total, *_declared_parts(facts)]
+        parts = _declared_parts(facts)
+        if relation is not None:
+            # The declared total says nothing about how it splits, so the parts are still worked out
+            # from the lineage (a rule on the modification alone needs them), and neither is above it.
+            known = {p.name for p in parts}
+            derived = _lineage(facts, relation, None if own is None else own.replace(), base_compute)[1:]
+            parts += [_within(p, declared_total) for p in derived if p.name not in known]
+        return [declared_total, *parts]
     if relation is None:
         return [own or _unknown_total(facts)]
     return _lineage(facts, relation, own, base_compute)
@@ -273,6 +280,22 @@ def _relation(facts: FactSet) -> str | None:
     if facts.value("base_model") or facts.get("base_model_compute_flop") is not None:
         return "finetune"
     return None
+
+
+def _within(part: Fact, total: Fact) -> Fact:
+    """``part`` with its upper end held to ``total``'s: a share of the lineage is not above all of it."""
+    ceiling = total.high if total.high is not None else total.value
+    if not isinstance(ceiling, int | float) or (part.high is not None and part.high <= ceiling):
+        return part
+    if part.low is not None and part.low > ceiling:
+        part.note = _join(part.note, f"above the declared total ({_fmt(ceiling)} FLOP)")
+        return part
+    value = part.value if part.value is None or part.value <= ceiling else ceiling
+    capped = Fact(
+        part.name, value, part.low, ceiling, part.confidence, part.method, list(part.evidence),
+        note=_join(part.note, f"at most the declared total ({_fmt(ceiling)} FLOP)"),
+    )  # fmt: skip
+    return capped
 
 
 def _declared_parts(facts: FactSet) -> list[Fact]:

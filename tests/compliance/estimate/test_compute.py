@@ -126,6 +126,33 @@ def test_declared_compute_wins_but_estimates_are_shown() -> None:
     assert "outside the declared interval" in (total.note or "")
 
 
+def test_a_declared_total_keeps_the_lineage_parts_held_below_it() -> None:
+    # Declaring the total must not make the modification unknown: a rule on the modification alone
+    # would turn uncertain because another fact was settled.
+    declared = Fact("training_compute_flop", 5e23, method="declared", evidence=[Evidence("declared", "--fact", "x")])
+    facts = _facts(
+        _fact("base_model", "org/base"), _fact("parameters", 8e9), _fact("training_tokens", 1.5e13), declared
+    )
+    result = {f.name: f for f in estimate_compute(facts)}
+    assert result["training_compute_flop"] is declared
+    modification = result["finetune_compute_flop"]
+    assert modification.value is None and modification.high == 5e23
+    assert "at most the declared total" in (modification.note or "")
+    assert "cumulative" not in (declared.alternatives[0].note or "")  # the lineage notes stay on its copy
+
+
+def test_a_declared_total_leaves_a_declared_part_as_it_is() -> None:
+    facts = _facts(
+        _fact("base_model", "org/base"),
+        _fact("base_model_relation", "finetune"),
+        Fact("training_compute_flop", 1e24, method="declared"),
+        _fact("finetune_compute_flop", 1e22),
+    )
+    result = {f.name: f for f in estimate_compute(facts)}
+    assert result["finetune_compute_flop"].value == 1e22
+    assert "base_model_compute_flop" not in result
+
+
 def test_lineage_sums_declared_parts() -> None:
     facts = _facts(
         _fact("base_model", "meta-llama/Llama-3.1-8B"),

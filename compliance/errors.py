@@ -32,9 +32,9 @@ class ComplianceError(Exception):
     kind: str = "error"
 
     def __init__(self, message: str, *, source: str | None = None, where: str | None = None) -> None:
-        self.message = message
-        self.source = source
-        self.where = where
+        self.message = _printable(message)
+        self.source = None if source is None else _printable(source)
+        self.where = None if where is None else _printable(where)
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
@@ -46,6 +46,17 @@ class ComplianceError(Exception):
                 prefix += f": {self.where}"
             prefix += ": "
         return prefix + " ".join(self.message.split())
+
+
+def _printable(text: str) -> str:
+    """``text`` with any lone surrogate written as ``\\udc80``.
+
+    Input quoted in a message may hold one (a file name or argument the OS could not decode, a
+    JSON escape), and no UTF-8 output can: not a terminal, a JSON answer or a database row.
+    """
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class InputError(ComplianceError):

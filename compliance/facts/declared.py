@@ -45,7 +45,14 @@ def _number_fact(name: str, raw: Any, evidence: Evidence) -> Fact:
     if isinstance(raw, bool):
         raise ValueError("expected a number, got a boolean")
     if isinstance(raw, int | float):
-        value = float(raw)
+        # YAML reads .nan, .inf and integers beyond any float; none is a quantity (NaN would
+        # even pass every range check, as it compares false with everything).
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise ValueError("not a finite number: an integer beyond any quantity") from None
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {raw!r}")
         low = high = value
     elif isinstance(raw, str) and ".." in raw:
         left, _, right = raw.partition("..")

@@ -93,6 +93,12 @@ def test_facts_file(tmp_path: Path) -> None:
             "aliases",
         ),
         ("parameters: 1\nparameters: 2\n", "duplicate key"),
+        # Found by fuzzing: NaN passed every range check and became a fact; an integer beyond
+        # any float raised OverflowError.
+        ("active_parameters: .nan\n", "not a finite number"),
+        ("training_tokens: .inf\n", "not a finite number"),
+        ("parameters: {value: 7e9, low: 1e9, high: .nan}\n", "not a finite number"),
+        ("parameters: 1" + "0" * 400 + "\n", "not a finite number"),
     ],
 )
 def test_bad_facts_files(tmp_path: Path, text: str, message: str) -> None:

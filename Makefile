@@ -7,7 +7,7 @@ SHARED ?= ../shared
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck bench clean e2e-deps
+.PHONY: help install run test lint typecheck bench fuzz clean e2e-deps
 
 help: ## Show the available commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,13 @@ test: lint typecheck e2e-deps ## Lint, type-check and run the whole test suite
 
 bench: $(STAMP) ## Accuracy, speed and memory benchmarks (reads $(SHARED)/bench when present)
 	$(BIN)/python -m bench --shared $(SHARED)
+
+FUZZ_EXAMPLES ?= 1000
+FUZZ_SECONDS  ?= 30
+fuzz: $(STAMP) ## Fuzz every parser longer than make test (FUZZ_EXAMPLES per test, FUZZ_SECONDS per atheris target)
+	@$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet 'atheris>=2.3' \
+	  || echo "atheris did not install: property-based fuzzing only"
+	$(BIN)/python -m bench.fuzz --examples $(FUZZ_EXAMPLES) --seconds $(FUZZ_SECONDS)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/out

@@ -64,7 +64,9 @@ def test_the_command_line_says_no_directory_of_that_name_exists_either() -> None
         parse_target("https://huggingface.co/a/b")
 
 
-@pytest.mark.parametrize(("model_id", "revision"), [("acme/x\n", None), ("acme/x", "main\n"), ("acme/x", "refs/pr/1\n")])
+@pytest.mark.parametrize(
+    ("model_id", "revision"), [("acme/x\n", None), ("acme/x", "main\n"), ("acme/x", "refs/pr/1\n")]
+)
 def test_a_trailing_newline_is_not_part_of_a_valid_id(model_id: str, revision: str | None) -> None:
     # `$` in a pattern also matches before a final newline; such an id was stored and sent to the worker.
     with pytest.raises(UsageError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -168,6 +169,8 @@ _SLACK = 1e-9  # 5 × 1e23 is 5.000000000000001e23 in floating point
 def _nice_below(t: float) -> float:
     """The largest 1, 2 or 5 × 10^k at most half of ``t`` (``1e24`` → ``5e23``)."""
     target = t / 2
+    if target <= 0:  # half of the smallest float (5e-324) is 0: nothing rounder lies below
+        return 0.0
     exponent = math.floor(math.log10(target))
     for scale in (10.0**exponent, 10.0 ** (exponent - 1)):
         for step in reversed(_STEPS):
@@ -181,6 +184,8 @@ def _nice_above(t: float) -> float:
     if t <= 0:
         return 1.0
     target = t * 2
+    if math.isinf(target):  # twice a threshold near the largest float: the largest float it is
+        return sys.float_info.max
     exponent = math.floor(math.log10(target))
     for scale in (10.0**exponent, 10.0 ** (exponent + 1)):
         for step in _STEPS:
@@ -191,7 +196,8 @@ def _nice_above(t: float) -> float:
 
 def _between(low: float, high: float) -> float:
     """A short number strictly between ``low`` and ``high``."""
-    middle = math.sqrt(low * high) if low > 0 else (low + high) / 2
+    # Each factor halved or rooted first: low * high and low + high overflow near the largest float.
+    middle = math.sqrt(low) * math.sqrt(high) if low > 0 else low / 2 + high / 2
     for digits in range(1, 6):
         rounded = float(f"{middle:.{digits - 1}e}")
         if low < rounded < high:

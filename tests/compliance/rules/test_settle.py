@@ -144,3 +144,18 @@ def test_a_clause_in_a_decided_branch_is_not_asked(write_set: WriteSet) -> None:
     }
     finding = only(book_of(write_set, rule(when=when)), _facts(training_compute_flop=0.5))
     assert [s["fact"] for s in finding.settle] == ["public_service_cn"]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "low", "high"),
+    [(5e-324, 0.0, 1.0), (1e308, 1e307, 1.7e308)],
+)
+def test_thresholds_at_the_ends_of_the_floats_still_get_answers(
+    write_set: WriteSet, threshold: float, low: float, high: float
+) -> None:
+    # Found by fuzzing rule sets: half of 5e-324 is 0 (log10 raised ValueError), twice 1e308 is
+    # infinite (floor raised OverflowError).
+    book = book_of(write_set, rule(when={"fact": "training_compute_flop", "op": "gt", "value": threshold}))
+    finding = only(book, _facts(training_compute_flop=(low, high)))
+    assert finding.verdict is Verdict.UNCERTAIN
+    assert all(float(answer) >= 0 for entry in finding.settle for answer in entry["answers"])

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from compliance.facts.card.limits import MAX_DETAIL_CHARS, MAX_PARAGRAPH_CHARS, MAX_SCAN_CHARS, MAX_TABLE_LINES
+from compliance.facts.card.limits import (
+    MAX_DETAIL_CHARS,
+    MAX_PARAGRAPH_CHARS,
+    MAX_SCAN_CHARS,
+    MAX_TABLE_CELLS,
+    MAX_TABLE_LINES,
+)
 
 
 @dataclass
@@ -124,7 +131,9 @@ def _html_table(lines: list[tuple[int, str]], headings: str) -> Table | None:
     row_starts = [m.start() for m in _TR.finditer(joined)]
     if not row_starts:
         return None
+    offsets = [offset for offset, _ in starts]
     rows: list[Row] = []
+    total_cells = 0
     spans: dict[int, tuple[int, str]] = {}  # column -> (rows left, text)
     for index, begin in enumerate(row_starts):
         end = row_starts[index + 1] if index + 1 < len(row_starts) else len(joined)
@@ -158,12 +167,12 @@ def _html_table(lines: list[tuple[int, str]], headings: str) -> Table | None:
             column += 1
             if column > 64:
                 break
-        row_line = starts[0][1]
-        for offset, number in starts:
-            if offset <= begin:
-                row_line = number
+        row_line = starts[max(bisect_right(offsets, begin) - 1, 0)][1]
         if any(cells):
             rows.append(Row(cells[0] if cells else "", cells, row_line))
+            total_cells += len(cells)
+            if total_cells > MAX_TABLE_CELLS:
+                break  # rowspans can fill 64 columns of every row; a real table is far smaller
     if not rows:
         return None
     return Table(rows[0].cells, rows[1:], headings, rows[0].line)

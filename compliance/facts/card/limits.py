@@ -8,6 +8,9 @@ MAX_SCAN_CHARS = 4000
 MAX_PARAGRAPH_CHARS = 8000
 # An HTML table longer than this many lines is not parsed as a table (its text is still prose).
 MAX_TABLE_LINES = 3000
+# Cells read from one HTML table; the largest tables in real cards (benchmark grids) hold a few
+# thousand, and each cell is scanned as a sentence.
+MAX_TABLE_CELLS = 20_000
 MAX_DETAIL_CHARS = 300
 MAX_ALTERNATIVES = 8
 

@@ -603,9 +603,9 @@ def test_statement_about_another_size_is_set_aside() -> None:
     ],
 )
 def test_hostile_bodies_stay_fast(body: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a loaded machine must not fail it
     info = parse_card(_card(body))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert isinstance(info.facts, list)
     assert elapsed < 5, f"took {elapsed:.1f}s"
 

@@ -147,7 +147,7 @@ def _operation_counting(
     d_lo, d_hi = _bounds(tokens)
     lo_f, hi_f = OPERATION_COUNT_SPREAD
     kind = "active parameters" if params.name == "active_parameters" else "parameters"
-    return Fact(
+    fact = Fact(
         name=name,
         value=FLOP_PER_PARAM_TOKEN * n * d,
         low=FLOP_PER_PARAM_TOKEN * n_lo * d_lo * lo_f,
@@ -160,6 +160,7 @@ def _operation_counting(
             *tokens.evidence,
         ],
     )
+    return _finite_or_none(fact)
 
 
 def _chip_hours(facts: FactSet) -> tuple[float, float, float, Confidence, list[Evidence]] | None:
@@ -204,7 +205,7 @@ def _hardware_method(facts: FactSet, peak_lookup: PeakLookup | None) -> Fact | N
         conf = Confidence.weakest(h_conf, hardware.confidence, Confidence.LIKELY)
         util_text = f"assumed utilisation {util:.2f} (range {u_lo}-{u_hi})"
     peak_f = peak.flops_per_second
-    return Fact(
+    fact = Fact(
         name="training_compute_flop",
         value=h * 3600 * peak_f * util,
         low=h_lo * 3600 * peak_f * u_lo,
@@ -222,6 +223,7 @@ def _hardware_method(facts: FactSet, peak_lookup: PeakLookup | None) -> Fact | N
             *hardware.evidence,
         ],
     )
+    return _finite_or_none(fact)
 
 
 def _parameter_bound(facts: FactSet) -> Fact | None:
@@ -230,6 +232,8 @@ def _parameter_bound(facts: FactSet) -> Fact | None:
         return None
     _, n_hi = _bounds(params)
     high = FLOP_PER_PARAM_TOKEN * n_hi * MAX_PLAUSIBLE_TOKENS * OPERATION_COUNT_SPREAD[1]
+    if not math.isfinite(high):
+        return None  # no ceiling below the largest float: no bound at all
     return Fact(
         name="training_compute_flop",
         value=None,
@@ -452,9 +456,9 @@ def _as_part(fact: Fact | None, name: str) -> Fact | None:
 
 
 def _sum(name: str, a: Fact, b: Fact) -> Fact:
-    value = None if a.value is None or b.value is None else float(a.value) + float(b.value)
-    low = None if a.low is None or b.low is None else a.low + b.low
-    high = None if a.high is None or b.high is None else a.high + b.high
+    value = None if a.value is None or b.value is None else _no_inf(float(a.value) + float(b.value))
+    low = None if a.low is None or b.low is None else _no_inf(a.low + b.low)
+    high = None if a.high is None or b.high is None else _no_inf(a.high + b.high)
     return Fact(
         name,
         value,
@@ -494,6 +498,19 @@ def _unknown_total(facts: FactSet) -> Fact:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _finite_or_none(fact: Fact) -> Fact | None:
+    """``fact``, or None when a product of inputs near the largest float overflowed: an infinite
+    estimate is no estimate (and neither JSON nor the rules' wording can carry it)."""
+    if all(x is None or math.isfinite(x) for x in (fact.value, fact.low, fact.high)):
+        return fact
+    return None
+
+
+def _no_inf(x: float) -> float | None:
+    """A sum, or None (unknown, unbounded) when it overflowed."""
+    return x if math.isfinite(x) else None
 
 
 def _is_language_model(facts: FactSet) -> bool:

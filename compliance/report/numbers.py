@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing stays off the inspect path (tests/compliance/cli/test_main.py)
     from typing import Any
@@ -25,6 +27,8 @@ def sci(x: float | None) -> str:
         return "?"
     if x == 0:
         return "0"
+    if not math.isfinite(x):
+        return str(x)
     text = f"{x:.2e}"
     mantissa, _, exponent = text.partition("e")
     mantissa = mantissa.rstrip("0").rstrip(".")

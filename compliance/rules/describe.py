@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -42,6 +43,8 @@ def fact_label(name: str) -> str:
 
 def format_number(value: float) -> str:
     """``1e25``, ``3.33e22``, ``4800``, ``5.92``: compact and exact enough to read."""
+    if not math.isfinite(value):  # a reference times a factor can overflow
+        return "infinity" if value > 0 else "minus infinity" if value < 0 else "NaN"
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
     text = f"{value:.3g}"

@@ -388,3 +388,28 @@ def test_stages_after_pretraining_never_lower_the_total(params: float, pretrain:
     assert with_stages.value is not None
     assert with_stages.low is not None and without.low is not None
     assert with_stages.low >= without.low
+
+
+def _finite_everywhere(fact: Fact) -> bool:
+    numbers = [x for x in (fact.value, fact.low, fact.high) if x is not None]
+    return all(abs(float(x)) < float("inf") for x in numbers) and all(_finite_everywhere(a) for a in fact.alternatives)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        # Found by fuzzing the API: 6 × 1e308 × 7e9 is infinite; the report then failed to store
+        # (JSON has no Infinity) and describing a comparison with it raised OverflowError.
+        (_fact("parameters", 1e308), _fact("training_tokens", 7e9)),
+        (
+            _fact("parameters", 1e308),
+            _fact("training_tokens", 7e9),
+            _fact("training_compute_flop", 1e308, method="declared"),
+        ),
+        (_fact("parameters", 1e308),),  # the parameter-bound ceiling overflows too
+        (_fact("training_hardware", "H100"), _fact("training_gpu_hours", 1e300)),
+    ],
+)
+def test_inputs_near_the_largest_float_give_no_infinite_estimate(facts: tuple[Fact, ...]) -> None:
+    results = estimate_compute(_facts(*facts), peak_lookup=lambda name: H100)
+    assert all(_finite_everywhere(fact) for fact in results)

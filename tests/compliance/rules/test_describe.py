@@ -12,7 +12,18 @@ from compliance.rules.schema import Condition
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1e25, "1e25"), (3.3333333333333335e22, "3.33e22"), (4800.0, "4800"), (5.92, "5.92"), (5e8, "5e8"), (0.5, "0.5")],
+    [
+        (1e25, "1e25"),
+        (3.3333333333333335e22, "3.33e22"),
+        (4800.0, "4800"),
+        (5.92, "5.92"),
+        (5e8, "5e8"),
+        (0.5, "0.5"),
+        # A reference times a factor can overflow; int(inf) raised OverflowError.
+        (float("inf"), "infinity"),
+        (float("-inf"), "minus infinity"),
+        (float("nan"), "NaN"),
+    ],
 )
 def test_format_number(value: float, text: str) -> None:
     assert format_number(value) == text

@@ -80,12 +80,14 @@ class ParserStats:
     last: float = 0.0
     internal: dict[str, str] = field(default_factory=dict)  # signature -> first message seen
     found_after: dict[str, float] = field(default_factory=dict)  # signature -> seconds after the first input
+    witness: dict[str, str] = field(default_factory=dict)  # signature -> the input, to reproduce it
 
-    def record(self, signature: str, message: str) -> None:
-        """Count an internal error (once per signature)."""
+    def record(self, signature: str, message: str, witness: Any = None) -> None:
+        """Count an internal error (once per signature), with the input that raised it."""
         if signature not in self.internal:
             self.internal[signature] = message[:300]
             self.found_after[signature] = round(time.perf_counter() - (self.first or 0.0), 2)
+            self.witness[signature] = repr(witness)[:4000]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -98,7 +100,8 @@ class ParserStats:
             "slowest_seconds": round(self.slowest, 4),
             "internal_errors": len(self.internal),
             "signatures": {
-                k: {"message": v, "found_after_seconds": self.found_after[k]} for k, v in self.internal.items()
+                k: {"message": v, "found_after_seconds": self.found_after[k], "input": self.witness[k]}
+                for k, v in self.internal.items()
             },
         }
 
@@ -134,7 +137,9 @@ def check_error(exc: ComplianceError) -> None:
     assert exc.exit_code in set(ExitCode), exc.exit_code
 
 
-def feed(parser: str, call: Callable[[], T], *, size: int = 0, seconds: float = DEFAULT_SECONDS) -> T | Exception:
+def feed(
+    parser: str, call: Callable[[], T], *, size: int = 0, seconds: float = DEFAULT_SECONDS, witness: Any = None
+) -> T | Exception:
     """Run ``call`` (one parser on one input of ``size`` bytes): its result, or the project error it raised.
 
     Fails the test on any other exception (recorded under ``parser`` in :data:`STATS`), on an
@@ -158,10 +163,10 @@ def feed(parser: str, call: Callable[[], T], *, size: int = 0, seconds: float = 
             check_error(exc)
             stats.rejected += 1
         except Exception as bad:
-            stats.record(f"unprintable {type(exc).__name__}: {_signature(exc)}", repr(bad))
+            stats.record(f"unprintable {type(exc).__name__}: {_signature(exc)}", repr(bad), witness)
             failure = bad
     except Exception as exc:  # the property under test: nothing else may come out
-        stats.record(_signature(exc), f"{type(exc).__name__}: {exc}")
+        stats.record(_signature(exc), f"{type(exc).__name__}: {exc}", witness)
         exc.add_note(f"fuzzing {parser}: not a project error (internal error)")
         outcome = failure = exc
     elapsed = time.thread_time() - started
@@ -169,7 +174,7 @@ def feed(parser: str, call: Callable[[], T], *, size: int = 0, seconds: float = 
     stats.slowest = max(stats.slowest, elapsed)
     bound = seconds + size / MIN_BYTES_PER_SECOND
     if failure is None and elapsed > bound:
-        stats.record(f"slow input ({parser})", f"{elapsed:.2f} s for {size} bytes")
+        stats.record(f"slow input ({parser})", f"{elapsed:.2f} s for {size} bytes", witness)
         failure = AssertionError(f"{parser} took {elapsed:.2f} s of CPU on {size} bytes (bound {bound:.1f} s)")
     if failure is not None and not KEEP_GOING:
         raise failure
@@ -181,7 +186,7 @@ def feed_file(parser: str, name: str, text: str, load: Callable[[Path], T]) -> T
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(as_bytes(text))
-        return feed(parser, lambda: load(path), size=len(text))
+        return feed(parser, lambda: load(path), size=len(text), witness=text)
 
 
 # ----------------------------------------------------------------------------- trees and their JSON

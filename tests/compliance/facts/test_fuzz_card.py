@@ -27,4 +27,4 @@ pytestmark = pytest.mark.fuzz
 @fuzz_settings(250)
 @given(cards(), HINTS, model_names)
 def test_a_card_gives_facts_or_a_model_file_error(text: str, hint: float | None, name: Any) -> None:
-    feed("model card", lambda: parse_card(text, parameters_hint=hint, model_name=name), size=len(text))
+    feed("model card", lambda: parse_card(text, parameters_hint=hint, model_name=name), size=len(text), witness=text)

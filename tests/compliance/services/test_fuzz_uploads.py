@@ -34,4 +34,4 @@ def test_uploaded_metadata_gives_facts_or_an_input_error(tree: Any, name: str) -
         raw = json.loads(text)
     except (ValueError, RecursionError):
         reject()  # the API answers 400 for JSON it cannot decode
-    feed("upload body", lambda: _check(name, raw), size=len(text))
+    feed("upload body", lambda: _check(name, raw), size=len(text), witness=text)

@@ -137,4 +137,4 @@ def test_a_check_submission_is_answered_and_run_without_internal_errors(
 ) -> None:
     app, api = fuzz_api
     raw = as_bytes(body)
-    feed("API upload body", lambda: _submit_and_run(app, api, raw), size=len(raw))
+    feed("API upload body", lambda: _submit_and_run(app, api, raw), size=len(raw), witness=body)

@@ -393,8 +393,14 @@ def mutated(
     key twice through :class:`Pairs`; ``ops`` narrows the choice, ``at`` the values edited.
     """
     tree = copy.deepcopy(draw(base))
-    leaves = leaves if leaves is not None else hostile_json()
+    leaf_strategy = leaves if leaves is not None else hostile_json()
     keys = keys if keys is not None else st.text(max_size=12)
+
+    def fresh() -> Any:
+        # A copy: sampled_from hands out the same list or dict every time, and a later edit of
+        # the tree must not change the strategy's own examples.
+        return copy.deepcopy(draw(leaf_strategy))
+
     for _ in range(draw(st.integers(0, max_mutations))):
         slots = [(c, k) for c, k in _slots(tree) if at is None or at(c[k])]
         if not slots:
@@ -402,14 +408,14 @@ def mutated(
         container, key = draw(st.sampled_from(slots))
         op = draw(st.sampled_from([m for m in ops if duplicates or m != "duplicate"]))
         if op == "replace":
-            container[key] = draw(leaves)
+            container[key] = fresh()
         elif op == "delete":
             del container[key]
         elif op == "insert":
             if isinstance(container, dict):
-                container[draw(keys)] = draw(leaves)
+                container[draw(keys)] = fresh()
             else:
-                container.insert(key, draw(leaves))
+                container.insert(key, fresh())
         elif op == "wrap":
             container[key] = [container[key]]
         elif op == "retype":
@@ -417,7 +423,7 @@ def mutated(
             container[key] = str(value) if not isinstance(value, str) else _number_or_text(value)
         elif op == "duplicate" and isinstance(container, dict):
             pairs = Pairs(container.items())
-            pairs.append((key, draw(leaves)))
+            pairs.append((key, fresh()))
             _replace_node(tree, container, pairs)
             if tree is container:
                 tree = pairs

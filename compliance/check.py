@@ -66,11 +66,15 @@ def _declared(name: str, value: Any, detail: str) -> Fact:
 
 
 def load_rulebook(paths: Sequence[Path] | None = None) -> Any:
-    """The shipped rule sets (or those at ``paths``), with country groups resolved from the catalog."""
+    """The shipped rule sets (or those at ``paths``), with country groups resolved from the catalog.
+
+    Validated files are cached (:func:`compliance.settings.rules_cache_dir`), so a run whose rule
+    files are unchanged skips YAML and the schema."""
     from compliance.hardware.destinations import group_members
     from compliance.rules.loader import load_rulesets
+    from compliance.settings import rules_cache_dir
 
-    return load_rulesets(paths, group_resolver=group_members)
+    return load_rulesets(paths, group_resolver=group_members, cache_dir=rules_cache_dir())
 
 
 def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None) -> Report:
@@ -78,7 +82,6 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
     from compliance.report.caveats import caveats
     from compliance.report.findings import importance
     from compliance.rules.gate import decide, deciding, tally
-    from compliance.rules.waivers import apply_waivers, load_waivers
 
     facts = FactSet({f.name: f for f in inspection.facts})
     for fact in context_facts(options):  # the deployment context, as given, wins over anything found
@@ -97,6 +100,9 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
     report = Report.for_inspection(inspection)
     report.facts = facts
     if options.use_waivers and (options.waivers_path is not None or options.waivers):
+        # Imported only when there are waivers: their file schema needs pydantic and YAML.
+        from compliance.rules.waivers import apply_waivers, load_waivers
+
         waivers = list(options.waivers)
         if options.waivers_path is not None:
             waivers += load_waivers(options.waivers_path)

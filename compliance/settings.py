@@ -209,3 +209,27 @@ def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
     """Whether COMPLIANCE_DEBUG asks for tracebacks; read when an entry point meets an unexpected error."""
     env = os.environ if environ is None else environ
     return env.get("COMPLIANCE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def rules_cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """Where compiled rule sets are kept: ``COMPLIANCE_CACHE_DIR``, else the user cache directory
+    (``$XDG_CACHE_HOME/compliance`` or ``~/.cache/compliance``); None when
+    ``COMPLIANCE_CACHE_DIR=off`` (every run then validates the rule files afresh).
+
+    Read where rules are loaded rather than through :class:`Settings`: the CLI's check path
+    builds no Settings (it needs none), and this costs one look-up.
+    """
+    env = os.environ if environ is None else environ
+    chosen = env.get("COMPLIANCE_CACHE_DIR", "").strip()
+    if chosen.lower() in ("off", "none", "0", "false", "no"):
+        return None
+    if chosen:
+        return Path(chosen)
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    # The XDG rule: a relative XDG_CACHE_HOME is invalid and ignored.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "compliance"
+    try:
+        return Path.home() / ".cache" / "compliance"
+    except RuntimeError:  # no HOME and no password entry: run uncached
+        return None

@@ -20,5 +20,7 @@ for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_EN
     os.environ.pop(_name, None)
 for _name in [k for k in os.environ if k.startswith("COMPLIANCE_")]:
     os.environ.pop(_name, None)
+# The compiled rule-set cache goes to the user cache directory: a throw-away one, never the developer's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="compliance-test-cache-")
 
 pytest_plugins = ["tests.hubfixtures"]

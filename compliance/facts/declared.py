@@ -16,7 +16,6 @@ from compliance.errors import InputError, UsageError
 from compliance.facts.model import Confidence, Evidence, Fact
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.regularfile import read_regular
-from compliance.yamlsafe import load_yaml
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 _NUMBER = re.compile(r"^\s*([+-]?[0-9][0-9_,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBgGtTpP])?\s*$")
@@ -172,6 +171,8 @@ def load_facts_file(path: Path) -> list[Fact]:
     A value is a scalar (``7e24``, ``"8e24..2e25"``, ``yes``) or a mapping with ``value`` and
     optional ``low``, ``high``, ``note`` and ``source`` (where the declarer got it).
     """
+    from compliance.yamlsafe import load_yaml  # only with --facts: a plain check never needs PyYAML
+
     source = str(path)
     raw = read_regular(path, limit=MAX_DECLARED_BYTES)
     try:

@@ -13,15 +13,57 @@ a rule outside the run's date, status, market or destination scope is ``not_appl
 still carries its ``what_if`` verdict.
 """
 
-from compliance.rules.book import CompiledRule, RuleBook, RuleSetInfo
-from compliance.rules.cases import CaseResult, coverage_gaps, run_cases
-from compliance.rules.catalog import list_rules, show_rule, validate_paths
-from compliance.rules.compiler import GroupResolver
-from compliance.rules.describe import describe
-from compliance.rules.findings import Finding, Severity, Status, Verdict
-from compliance.rules.gate import Outcome, decide, tally
-from compliance.rules.loader import default_rules_dir, load_rulesets
-from compliance.rules.waivers import Waiver, apply_waivers, load_waivers
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compliance.rules.book import CompiledRule, RuleBook, RuleSetInfo
+    from compliance.rules.cases import CaseResult, coverage_gaps, run_cases
+    from compliance.rules.catalog import list_rules, show_rule, validate_paths
+    from compliance.rules.compiler import GroupResolver
+    from compliance.rules.describe import describe
+    from compliance.rules.findings import Finding, Severity, Status, Verdict
+    from compliance.rules.gate import Outcome, decide, tally
+    from compliance.rules.loader import default_rules_dir, load_rulesets
+    from compliance.rules.waivers import Waiver, apply_waivers, load_waivers
+
+# Names are imported on first use: ``import compliance.rules.gate`` (the check path) must not
+# pull in the cases runner, the catalog or the waiver schema, each of which imports pydantic.
+_HOMES = {
+    "CompiledRule": "book",
+    "RuleBook": "book",
+    "RuleSetInfo": "book",
+    "CaseResult": "cases",
+    "coverage_gaps": "cases",
+    "run_cases": "cases",
+    "list_rules": "catalog",
+    "show_rule": "catalog",
+    "validate_paths": "catalog",
+    "GroupResolver": "compiler",
+    "describe": "describe",
+    "Finding": "findings",
+    "Severity": "findings",
+    "Status": "findings",
+    "Verdict": "findings",
+    "Outcome": "gate",
+    "decide": "gate",
+    "tally": "gate",
+    "default_rules_dir": "loader",
+    "load_rulesets": "loader",
+    "Waiver": "waivers",
+    "apply_waivers": "waivers",
+    "load_waivers": "waivers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "CaseResult",

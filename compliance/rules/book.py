@@ -21,7 +21,7 @@ from compliance.rules.decision import Clause, Shape, deciding, shape_of
 from compliance.rules.describe import explain_comparison
 from compliance.rules.findings import NEVER_IN_FORCE, Finding, Severity, Status, Verdict
 from compliance.rules.operators import Tri
-from compliance.rules.schema import Condition, Rule, RuleSetMeta, unmet_needs
+from compliance.rules.plain import Condition, RuleSpec, SetMeta, unmet_needs
 from compliance.rules.settle import settle as settle_questions
 
 
@@ -60,7 +60,7 @@ class RuleSetInfo:
 class CompiledRule:
     """One rule ready to evaluate: its validated spec plus compiled conditions."""
 
-    spec: Rule
+    spec: RuleSpec
     ruleset: RuleSetInfo
     named: Mapping[str, Condition]
     when: Compiled
@@ -79,7 +79,7 @@ class CompiledRule:
         object.__setattr__(self, "unless_shape", None if unless is None else shape_of(unless, self.named))
         object.__setattr__(self, "status", Status(self.spec.status))
         object.__setattr__(self, "severity", Severity(self.spec.severity))
-        object.__setattr__(self, "effect", self.spec.effect.model_dump(mode="json", exclude_none=True))
+        object.__setattr__(self, "effect", self.spec.effect)
 
     @property
     def id(self) -> str:
@@ -201,7 +201,7 @@ class CompiledSet:
     """One rule-set file, compiled."""
 
     info: RuleSetInfo
-    meta: RuleSetMeta
+    meta: SetMeta
     named: dict[str, Condition]
     rules: list[CompiledRule]
 

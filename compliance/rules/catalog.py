@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from compliance.rules.cases import load_cases
 from compliance.rules.compiler import GroupResolver, facts_read
 from compliance.rules.describe import describe
 from compliance.rules.loader import load_rulesets
-from compliance.rules.schema import Condition
+from compliance.rules.plain import Condition
 
 
 def list_rules(book: RuleBook) -> list[dict[str, Any]]:
@@ -29,7 +30,7 @@ def list_rules(book: RuleBook) -> list[dict[str, Any]]:
                 "effective_from": spec.effective_from.isoformat() if spec.effective_from else None,
                 "effective_until": spec.effective_until.isoformat() if spec.effective_until else None,
                 "severity": spec.severity,
-                "effect": spec.effect.type,
+                "effect": spec.effect["type"],
                 "sourcing": spec.sourcing,
             }
         )
@@ -40,7 +41,7 @@ def show_rule(book: RuleBook, rule_id: str) -> dict[str, Any]:
     """Everything about one rule: its fields, its conditions as data and in words, its rule set."""
     rule = book.rule(rule_id)
     spec = rule.spec
-    out = spec.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"when", "unless"})
+    out = copy.deepcopy(dict(spec.data))
     out["when"] = _condition_dict(spec.when)
     out["when_text"] = describe(spec.when, rule.named)
     if spec.unless is not None:
@@ -55,7 +56,7 @@ def show_rule(book: RuleBook, rule_id: str) -> dict[str, Any]:
 
 
 def _condition_dict(cond: Condition) -> dict[str, Any]:
-    return cond.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return copy.deepcopy(dict(cond.data))
 
 
 def validate_paths(

@@ -16,7 +16,7 @@ from compliance.errors import ComplianceError, RuleSetError
 from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.rules.operators import INTERVAL_TESTS, Tri, interval_in, tri_not
-from compliance.rules.schema import Condition, GroupRef
+from compliance.rules.plain import Condition, group_of
 
 Log = list[dict[str, Any]]
 Compiled = Callable[[Mapping[str, Fact], Log], Tri]
@@ -108,20 +108,21 @@ class ConditionCompiler:
     def _members(self, values: list[Any], where: str) -> list[str]:
         out: list[str] = []
         for item in values:
-            if not isinstance(item, GroupRef):
+            group = group_of(item)
+            if group is None:
                 out.append(str(item))
                 continue
             if self._resolver is None:
                 raise RuleSetError(
-                    f"country group {item.group!r} needs a group resolver, and none was given to the loader",
+                    f"country group {group!r} needs a group resolver, and none was given to the loader",
                     source=self._source,
                     where=f"{where}.value",
                 )
             try:
-                out.extend(str(code) for code in self._resolver(item.group))
+                out.extend(str(code) for code in self._resolver(group))
             except (LookupError, ComplianceError) as exc:
                 # The resolver may raise KeyError or its own error; either way the rule file is at fault.
-                detail = exc.message if isinstance(exc, ComplianceError) else f"unknown country group {item.group!r}"
+                detail = exc.message if isinstance(exc, ComplianceError) else f"unknown country group {group!r}"
                 raise RuleSetError(detail, source=self._source, where=f"{where}.value") from None
         return out
 

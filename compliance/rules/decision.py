@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from compliance.rules.operators import Tri
-from compliance.rules.schema import Condition
+from compliance.rules.plain import Condition
 
 Shape = tuple[Any, ...]
 """``("leaf", fact)``, ``("not", shape)``, ``("all", (shapes…))`` or ``("any", (shapes…))``."""

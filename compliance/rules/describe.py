@@ -9,7 +9,7 @@ from typing import Any
 
 from compliance.facts.names import FACT_SPECS
 from compliance.rules.operators import OPERATORS
-from compliance.rules.schema import Condition, GroupRef
+from compliance.rules.plain import Condition, group_of
 
 # Labels where the fact name alone reads badly; the rest are the name with spaces.
 _LABELS = {
@@ -70,8 +70,9 @@ def format_factor(factor: float) -> str:
 
 
 def _format_value(value: Any, fact: str) -> str:
-    if isinstance(value, GroupRef):
-        return f"country group {value.group}"
+    group = group_of(value)
+    if group is not None:
+        return f"country group {group}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
@@ -106,8 +107,12 @@ def describe(condition: Condition | Mapping[str, Any], named: Mapping[str, Condi
     ``named`` maps the rule set's named conditions, so ``{use: name}`` is spelled out; without
     it the name is shown in quotes. A mapping (as written in YAML) is validated first.
     """
-    if not isinstance(condition, Condition):
-        condition = Condition.model_validate(dict(condition))
+    if isinstance(condition, Mapping):
+        # Only text as written needs the schema (and pydantic); a loaded rule's conditions do not.
+        from compliance.rules.schema import Condition as Written
+
+        data = Written.model_validate(dict(condition)).model_dump(mode="json", by_alias=True, exclude_unset=True)
+        condition = Condition(data)
     return _describe(condition, named or {}, ())
 
 

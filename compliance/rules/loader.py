@@ -10,20 +10,23 @@ gate.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from importlib import resources
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from compliance.errors import InputError, RuleSetError
 from compliance.regularfile import read_regular
 from compliance.rules.book import CompiledRule, CompiledSet, RuleBook, RuleSetInfo
+from compliance.rules.cache import entry_key, read_entry, write_entry
 from compliance.rules.compiler import ConditionCompiler, GroupResolver, has_numeric_leaf
 from compliance.rules.describe import describe
-from compliance.rules.schema import RuleSetFile, describe_error, format_location
-from compliance.yamlsafe import load_yaml
+from compliance.rules.plain import condition_from, meta_from, rule_from, to_plain
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+# PyYAML, pydantic and the schema are imported only when a file must be validated (it is new or
+# changed since it was cached): a warm check never pays for them.
 
 CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
 RULESET_SUFFIXES = (".yaml", ".yml")
@@ -37,7 +40,7 @@ def default_rules_dir() -> Path:
     In a source checkout that is the top-level ``rules/`` beside the ``compliance`` package; in
     an installed wheel it is ``compliance/_rules`` (the wheel force-includes ``rules/`` there).
     """
-    package = Path(str(resources.files("compliance")))
+    package = Path(__file__).resolve().parent.parent  # importlib.resources would cost an import
     checkout = package.parent / "rules"
     if checkout.is_dir() and (package.parent / "pyproject.toml").is_file():
         return checkout
@@ -73,13 +76,20 @@ def rule_set_files(paths: Sequence[Path] | None = None) -> list[Path]:
     return files
 
 
-def load_rulesets(paths: Sequence[Path] | None = None, *, group_resolver: GroupResolver | None = None) -> RuleBook:
+def load_rulesets(
+    paths: Sequence[Path] | None = None,
+    *,
+    group_resolver: GroupResolver | None = None,
+    cache_dir: Path | None = None,
+) -> RuleBook:
     """Load, validate and compile rule sets into one book.
 
     ``paths``: files or directories; None loads the shipped rules directory
     (:func:`default_rules_dir`). ``group_resolver`` maps a country-group name to its ISO codes
     for values written as ``{group: D5}``; a rule that uses a group without a resolver is an
-    error. Raises :class:`RuleSetError` on the first defect.
+    error. ``cache_dir``: where validated files are kept (:mod:`compliance.rules.cache`), so
+    an unchanged file is not parsed and validated again; None validates every file. Raises
+    :class:`RuleSetError` on the first defect.
     """
     sets: list[CompiledSet] = []
     set_paths: dict[str, Path] = {}
@@ -87,7 +97,7 @@ def load_rulesets(paths: Sequence[Path] | None = None, *, group_resolver: GroupR
     for path in rule_set_files(paths):
         if path.resolve() in {s.info.path.resolve() for s in sets}:
             continue
-        compiled = load_ruleset_file(path, group_resolver=group_resolver)
+        compiled = load_ruleset_file(path, group_resolver=group_resolver, cache_dir=cache_dir)
         if compiled.info.id in set_paths:
             raise RuleSetError(
                 f"duplicate rule set id {compiled.info.id!r} (also in {set_paths[compiled.info.id]})",
@@ -120,15 +130,20 @@ def _check_superseded_links(sets: list[CompiledSet], rule_paths: dict[str, Path]
 
 def read_document(path: Path) -> tuple[Any, str]:
     """Parse one YAML file safely; returns the document and the sha256 of its bytes."""
-    source = str(path)
     data = read_regular(path, limit=MAX_RULES_FILE_BYTES, error=RuleSetError)
-    digest = hashlib.sha256(data).hexdigest()
+    return parse_document(data, str(path)), hashlib.sha256(data).hexdigest()
+
+
+def parse_document(data: bytes, source: str) -> Any:
+    """Parse the bytes of one YAML file safely; any defect is a RuleSetError naming ``source``."""
+    from compliance.yamlsafe import load_yaml
+
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise RuleSetError("not UTF-8 text", source=source) from None
     try:
-        return load_yaml(text, source=source, max_bytes=MAX_RULES_FILE_BYTES), digest
+        return load_yaml(text, source=source, max_bytes=MAX_RULES_FILE_BYTES)
     except RuleSetError:
         raise
     except InputError as exc:
@@ -137,23 +152,57 @@ def read_document(path: Path) -> tuple[Any, str]:
 
 def validation_error(exc: ValidationError, raw: Any, source: str) -> RuleSetError:
     """The first pydantic error as a RuleSetError naming the place; counts the rest."""
+    from compliance.rules.schema import describe_error, format_location
+
     errors = exc.errors(include_url=False)
     first = errors[0]
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return RuleSetError(describe_error(dict(first)) + more, source=source, where=format_location(first["loc"], raw))
 
 
-def load_ruleset_file(path: Path, *, group_resolver: GroupResolver | None = None) -> CompiledSet:
-    """Load, validate and compile one rule-set file."""
-    source = str(path)
-    raw, digest = read_document(path)
+def validate_ruleset(data: bytes, source: str) -> dict[str, Any]:
+    """Parse and validate the bytes of one rule-set file; its plain form (see
+    :func:`compliance.rules.plain.to_plain`)."""
+    from pydantic import ValidationError
+
+    from compliance.rules.schema import RuleSetFile
+
+    raw = parse_document(data, source)
     if not isinstance(raw, dict):
         raise RuleSetError("a rule-set file must be a mapping with 'ruleset' and 'rules'", source=source)
     try:
         doc = RuleSetFile.model_validate(raw)
     except ValidationError as exc:
         raise validation_error(exc, raw, source) from None
-    meta = doc.ruleset
+    return to_plain(doc)
+
+
+def load_ruleset_file(
+    path: Path, *, group_resolver: GroupResolver | None = None, cache_dir: Path | None = None
+) -> CompiledSet:
+    """Load, validate and compile one rule-set file (validation is skipped when ``cache_dir``
+    holds this file's bytes validated)."""
+    source = str(path)
+    data = read_regular(path, limit=MAX_RULES_FILE_BYTES, error=RuleSetError)
+    digest = hashlib.sha256(data).hexdigest()
+    key = entry_key(digest) if cache_dir is not None else ""
+    plain = read_entry(cache_dir, key) if cache_dir is not None else None
+    cached = plain is not None
+    if plain is None:
+        plain = validate_ruleset(data, source)
+    compiled = compile_ruleset(plain, path, digest, group_resolver=group_resolver)
+    if not cached and cache_dir is not None:
+        # Written only once the file compiled: a file that fails is validated (and fails) each run.
+        write_entry(cache_dir, key, plain)
+    return compiled
+
+
+def compile_ruleset(
+    plain: Mapping[str, Any], path: Path, digest: str, *, group_resolver: GroupResolver | None = None
+) -> CompiledSet:
+    """Compile a validated rule set (its plain form) loaded from ``path``, whose bytes have sha256 ``digest``."""
+    source = str(path)
+    meta = meta_from(plain["ruleset"])
     stem = path.name.removesuffix(path.suffix)
     if stem != meta.id:
         raise RuleSetError(
@@ -169,13 +218,14 @@ def load_ruleset_file(path: Path, *, group_resolver: GroupResolver | None = None
         sha256=digest,
         path=path,
         description=meta.description.strip(),
-        sources=tuple({"title": s.title, "link": s.link} for s in meta.sources),
+        sources=tuple({"title": s["title"], "link": s["link"]} for s in meta.sources),
     )
-    compiler = ConditionCompiler(doc.conditions, source=source, group_resolver=group_resolver)
+    named = {name: condition_from(c) for name, c in plain["conditions"].items()}
+    compiler = ConditionCompiler(named, source=source, group_resolver=group_resolver)
     compiler.compile_named()
     rules: list[CompiledRule] = []
     seen: set[str] = set()
-    for spec in doc.rules:
+    for spec in map(rule_from, plain["rules"]):
         where = f"rule {spec.id}"
         if spec.id in seen:
             raise RuleSetError("duplicate rule id in this file", source=source, where=where)
@@ -186,12 +236,12 @@ def load_ruleset_file(path: Path, *, group_resolver: GroupResolver | None = None
             CompiledRule(
                 spec=spec,
                 ruleset=info,
-                named=doc.conditions,
+                named=named,
                 when=when,
                 unless=unless,
-                exemption=describe(spec.unless, doc.conditions) if spec.unless is not None else "",
-                numeric=has_numeric_leaf(spec.when, doc.conditions)
-                or (spec.unless is not None and has_numeric_leaf(spec.unless, doc.conditions)),
+                exemption=describe(spec.unless, named) if spec.unless is not None else "",
+                numeric=has_numeric_leaf(spec.when, named)
+                or (spec.unless is not None and has_numeric_leaf(spec.unless, named)),
             )
         )
-    return CompiledSet(info=info, meta=meta, named=doc.conditions, rules=rules)
+    return CompiledSet(info=info, meta=meta, named=named, rules=rules)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Container
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -31,16 +30,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.rules.operators import OPERATORS, Operand
+from compliance.rules.plain import VALUE_DOMAINS
 
 RULESET_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)*$"
 CONDITION_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 MARKET_PATTERN = r"^[A-Z]{2}(?:-[A-Z]{2})?$"
 
-# The country-group keys agreed with compliance/hardware, which owns their membership.
-COUNTRY_GROUPS = frozenset({"AIA_TIER1", "A5", "A6", "D1", "D3", "D4", "D5", "E1", "E2", "MACAU"})
-# Facts whose string members must come from a closed vocabulary.
-VALUE_DOMAINS: dict[str, frozenset[str]] = {"destination_groups": COUNTRY_GROUPS}
 
 Jurisdiction = Literal["EU", "US", "US-CA", "US-NY", "KR", "CN", "ORG"]
 StatusName = Literal["in_force", "non_enforced", "revoked", "superseded", "proposed", "vetoed"]
@@ -307,16 +303,6 @@ def check_needs(needs: Needs) -> Needs:
         for name in names:
             check_fact_name(name)
     return needs
-
-
-def unmet_needs(needs: Needs, present: Container[str]) -> str | None:
-    """A sentence naming the unmet entries of ``needs``, or None when all are met."""
-    unmet = []
-    for entry in needs:
-        names = entry if isinstance(entry, list) else [entry]
-        if not any(name in present for name in names):
-            unmet.append(" or ".join(names))
-    return f"needs {' and '.join(unmet)}, which this run does not give" if unmet else None
 
 
 class Scope(_Strict):

@@ -23,7 +23,7 @@ from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.rules.decision import Clause
 from compliance.rules.describe import fact_label, format_factor, format_quantity
-from compliance.rules.schema import VALUE_DOMAINS
+from compliance.rules.plain import VALUE_DOMAINS
 
 Verdict = Callable[[Mapping[str, Fact]], bool]
 """True when the rule, evaluated over these facts, is decided (triggered or not triggered)."""

@@ -41,13 +41,16 @@ class CheckOptions:
 
 def context_facts(options: CheckOptions) -> list[Fact]:
     """Facts that describe the deployment rather than the model."""
-    from compliance.hardware.catalog import hardware_facts, load_catalog, parse_hardware_spec
-    from compliance.hardware.destinations import destination_facts, resolve_country
-
+    # The country table and the hardware catalog are imported only when asked for (they cost
+    # more than reading a model's headers).
     out: list[Fact] = []
     if options.destination:
+        from compliance.hardware.destinations import destination_facts, resolve_country
+
         out.extend(destination_facts(resolve_country(options.destination)))
     if options.hardware:
+        from compliance.hardware.catalog import hardware_facts, load_catalog, parse_hardware_spec
+
         accelerator, count = parse_hardware_spec(options.hardware, load_catalog())
         out.extend(hardware_facts(accelerator, count))
     if options.markets:
@@ -70,11 +73,17 @@ def load_rulebook(paths: Sequence[Path] | None = None) -> Any:
 
     Validated files are cached (:func:`compliance.settings.rules_cache_dir`), so a run whose rule
     files are unchanged skips YAML and the schema."""
-    from compliance.hardware.destinations import group_members
     from compliance.rules.loader import load_rulesets
     from compliance.settings import rules_cache_dir
 
-    return load_rulesets(paths, group_resolver=group_members, cache_dir=rules_cache_dir())
+    return load_rulesets(paths, group_resolver=_group_members, cache_dir=rules_cache_dir())
+
+
+def _group_members(group: str) -> frozenset[str]:
+    # The country-group table is read only when a rule names a group (no shipped rule does).
+    from compliance.hardware.destinations import group_members
+
+    return group_members(group)
 
 
 def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None) -> Report:

@@ -31,31 +31,18 @@ if TYPE_CHECKING:
 
 # Names are imported on first use: ``import compliance.rules.gate`` (the check path) must not
 # pull in the cases runner, the catalog or the waiver schema, each of which imports pydantic.
-_HOMES = {
-    "CompiledRule": "book",
-    "RuleBook": "book",
-    "RuleSetInfo": "book",
-    "CaseResult": "cases",
-    "coverage_gaps": "cases",
-    "run_cases": "cases",
-    "list_rules": "catalog",
-    "show_rule": "catalog",
-    "validate_paths": "catalog",
-    "GroupResolver": "compiler",
-    "describe": "describe",
-    "Finding": "findings",
-    "Severity": "findings",
-    "Status": "findings",
-    "Verdict": "findings",
-    "Outcome": "gate",
-    "decide": "gate",
-    "tally": "gate",
-    "default_rules_dir": "loader",
-    "load_rulesets": "loader",
-    "Waiver": "waivers",
-    "apply_waivers": "waivers",
-    "load_waivers": "waivers",
+_EXPORTS = {
+    "book": ("CompiledRule", "RuleBook", "RuleSetInfo"),
+    "cases": ("CaseResult", "coverage_gaps", "run_cases"),
+    "catalog": ("list_rules", "show_rule", "validate_paths"),
+    "compiler": ("GroupResolver",),
+    "describe": ("describe",),
+    "findings": ("Finding", "Severity", "Status", "Verdict"),
+    "gate": ("Outcome", "decide", "tally"),
+    "loader": ("default_rules_dir", "load_rulesets"),
+    "waivers": ("Waiver", "apply_waivers", "load_waivers"),
 }
+_HOMES = {name: home for home, names in _EXPORTS.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:

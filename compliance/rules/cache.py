@@ -18,14 +18,18 @@ skipped and the run goes on uncached, without an error.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+try:
+    # CPython's own SHA-256: hashlib would load OpenSSL, a few milliseconds of every start-up.
+    from _sha256 import sha256
+except ImportError:  # another Python, or one built without it
+    from hashlib import sha256
 
 FORMAT = "compliance-rules-cache/1"
 # The modules whose code decides what a valid file is and what its plain form holds: a change
@@ -37,7 +41,7 @@ _ENGINE_MODULES = ("rules/schema.py", "rules/plain.py", "rules/operators.py", "f
 def engine_version() -> str:
     """A digest of the Python version and of the schema's code (see :data:`_ENGINE_MODULES`)."""
     package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(f"{FORMAT}\0{sys.version_info[:2]}".encode())
+    digest = sha256(f"{FORMAT}\0{sys.version_info[:2]}".encode())
     for name in _ENGINE_MODULES:
         try:
             digest.update((package / name).read_bytes())
@@ -54,9 +58,14 @@ def engine_version() -> str:
     return digest.hexdigest()
 
 
+def file_digest(data: bytes) -> str:
+    """The sha256 of a rule-set file's bytes, in hex (what a report pins the file by)."""
+    return sha256(data).hexdigest()
+
+
 def entry_key(file_sha256: str) -> str:
     """The cache key of a rule-set file whose bytes have ``file_sha256``."""
-    return hashlib.sha256(f"{file_sha256}\0{engine_version()}".encode()).hexdigest()
+    return sha256(f"{file_sha256}\0{engine_version()}".encode()).hexdigest()
 
 
 def _entry_path(cache_dir: Path, key: str) -> Path:
@@ -80,7 +89,7 @@ def read_entry(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
             or fields.get("format") != FORMAT
             or fields.get("key") != key
             or fields.get("length") != len(body)
-            or fields.get("sha256") != hashlib.sha256(body).hexdigest()
+            or fields.get("sha256") != sha256(body).hexdigest()
         ):
             return None
         plain = json.loads(body)
@@ -97,7 +106,9 @@ def write_entry(cache_dir: Path | None, key: str, plain: dict[str, Any]) -> bool
     if cache_dir is None:
         return False
     body = json.dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    header = {"format": FORMAT, "key": key, "length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    header = {"format": FORMAT, "key": key, "length": len(body), "sha256": sha256(body).hexdigest()}
+    import tempfile  # only a run that validated a file writes
+
     target = _entry_path(cache_dir, key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

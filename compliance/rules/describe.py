@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import Any
 
 from compliance.facts.names import FACT_SPECS
@@ -63,6 +62,8 @@ def format_quantity(value: float, fact: str) -> str:
 
 def format_factor(factor: float) -> str:
     """``0.333…`` → ``1/3``; a factor that is no small fraction as a number."""
+    from fractions import Fraction  # rare (a rule with a factor), and fractions imports decimal
+
     fraction = Fraction(factor).limit_denominator(12)
     if fraction.numerator and abs(float(fraction) - factor) < 1e-9 * factor:
         return f"{fraction.numerator}/{fraction.denominator}" if fraction.denominator != 1 else str(fraction)

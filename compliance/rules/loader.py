@@ -9,7 +9,6 @@ gate.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from compliance.errors import InputError, RuleSetError
 from compliance.regularfile import read_regular
 from compliance.rules.book import CompiledRule, CompiledSet, RuleBook, RuleSetInfo
-from compliance.rules.cache import entry_key, read_entry, write_entry
+from compliance.rules.cache import entry_key, file_digest, read_entry, write_entry
 from compliance.rules.compiler import ConditionCompiler, GroupResolver, has_numeric_leaf
 from compliance.rules.describe import describe
 from compliance.rules.plain import condition_from, meta_from, rule_from, to_plain
@@ -131,7 +130,7 @@ def _check_superseded_links(sets: list[CompiledSet], rule_paths: dict[str, Path]
 def read_document(path: Path) -> tuple[Any, str]:
     """Parse one YAML file safely; returns the document and the sha256 of its bytes."""
     data = read_regular(path, limit=MAX_RULES_FILE_BYTES, error=RuleSetError)
-    return parse_document(data, str(path)), hashlib.sha256(data).hexdigest()
+    return parse_document(data, str(path)), file_digest(data)
 
 
 def parse_document(data: bytes, source: str) -> Any:
@@ -184,7 +183,7 @@ def load_ruleset_file(
     holds this file's bytes validated)."""
     source = str(path)
     data = read_regular(path, limit=MAX_RULES_FILE_BYTES, error=RuleSetError)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = file_digest(data)
     key = entry_key(digest) if cache_dir is not None else ""
     plain = read_entry(cache_dir, key) if cache_dir is not None else None
     cached = plain is not None

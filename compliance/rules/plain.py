@@ -11,7 +11,6 @@ book; and this module imports neither pydantic nor PyYAML, which keeps a warm ``
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +35,16 @@ def unmet_needs(needs: Needs, present: Container[str]) -> str | None:
     return f"needs {' and '.join(unmet)}, which this run does not give" if unmet else None
 
 
-@dataclass(frozen=True, slots=True)
 class GroupName:
     """A country group named in a condition's value (``{group: D5}``), resolved when compiled."""
 
-    group: str
+    __slots__ = ("group",)
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+
+    def __repr__(self) -> str:
+        return f"GroupName({self.group!r})"
 
 
 def group_of(item: Any) -> str | None:
@@ -87,92 +91,92 @@ def condition_from(data: Mapping[str, Any]) -> Condition:
     return Condition(data)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+# Plain classes with __slots__ rather than dataclasses: building a dataclass costs about a
+# millisecond at import, and this module is on every check's start-up path.
+
+
 class RuleSpec:
     """One validated rule: its fields, its conditions and its effect as plain data."""
 
-    id: str
-    title: str
-    citation: str
-    link: str
-    status: str
-    effective_from: date | None
-    effective_until: date | None
-    severity: str
-    effect: dict[str, Any]
-    message: str
-    sourcing: str
-    when: Condition
-    unless: Condition | None
-    needs: Needs
-    superseded_by: str | None
-    data: Mapping[str, Any]  # every field but the conditions, as ``rules show`` prints it
+    __slots__ = (
+        "citation",
+        "data",
+        "effect",
+        "effective_from",
+        "effective_until",
+        "id",
+        "link",
+        "message",
+        "needs",
+        "severity",
+        "sourcing",
+        "status",
+        "superseded_by",
+        "title",
+        "unless",
+        "when",
+    )
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.id: str = data["id"]
+        self.title: str = data["title"]
+        self.citation: str = data["citation"]
+        self.link: str = data["link"]
+        self.status: str = data["status"]
+        self.effective_from = _date(data.get("effective_from"))
+        self.effective_until = _date(data.get("effective_until"))
+        self.severity: str = data["severity"]
+        self.effect: dict[str, Any] = data["effect"]
+        self.message: str = data["message"]
+        self.sourcing: str = data["sourcing"]
+        self.when = Condition(data["when"])
+        unless = data.get("unless")
+        self.unless = None if unless is None else Condition(unless)
+        self.needs: Needs = data.get("needs", [])
+        self.superseded_by: str | None = data.get("superseded_by")
+        # Every field but the conditions, as ``rules show`` prints it.
+        self.data: Mapping[str, Any] = {k: v for k, v in data.items() if k not in ("when", "unless")}
 
 
 def rule_from(data: Mapping[str, Any]) -> RuleSpec:
     """A rule from its plain form (see :func:`to_plain`)."""
-    unless = data.get("unless")
-    fields = {k: v for k, v in data.items() if k not in ("when", "unless")}
-    return RuleSpec(
-        id=data["id"],
-        title=data["title"],
-        citation=data["citation"],
-        link=data["link"],
-        status=data["status"],
-        effective_from=_date(data.get("effective_from")),
-        effective_until=_date(data.get("effective_until")),
-        severity=data["severity"],
-        effect=data["effect"],
-        message=data["message"],
-        sourcing=data["sourcing"],
-        when=Condition(data["when"]),
-        unless=None if unless is None else Condition(unless),
-        needs=data.get("needs", []),
-        superseded_by=data.get("superseded_by"),
-        data=fields,
-    )
+    return RuleSpec(data)
 
 
 def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-@dataclass(frozen=True, slots=True)
 class Scope:
     """When a rule set applies (see :class:`compliance.rules.schema.Scope`)."""
 
-    selected_by: str
-    domestic: list[str]
-    needs: Needs
+    __slots__ = ("domestic", "needs", "selected_by")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.selected_by: str = data["selected_by"]
+        self.domestic: list[str] = list(data["domestic"])
+        self.needs: Needs = data["needs"]
 
 
-@dataclass(frozen=True, slots=True)
 class SetMeta:
     """The ``ruleset:`` header of a validated file."""
 
-    id: str
-    version: str
-    title: str
-    jurisdiction: str
-    markets: list[str]
-    scope: Scope
-    description: str
-    sources: list[dict[str, str]]
+    __slots__ = ("description", "id", "jurisdiction", "markets", "scope", "sources", "title", "version")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.id: str = data["id"]
+        self.version: str = data["version"]
+        self.title: str = data["title"]
+        self.jurisdiction: str = data["jurisdiction"]
+        self.markets: list[str] = list(data["markets"])
+        self.scope = Scope(data["scope"])
+        self.description: str = data["description"]
+        self.sources: list[dict[str, str]] = [{"title": s["title"], "link": s["link"]} for s in data["sources"]]
 
 
 def meta_from(data: Mapping[str, Any]) -> SetMeta:
     """A rule-set header from its plain form."""
-    scope = data["scope"]
-    return SetMeta(
-        id=data["id"],
-        version=data["version"],
-        title=data["title"],
-        jurisdiction=data["jurisdiction"],
-        markets=list(data["markets"]),
-        scope=Scope(scope["selected_by"], list(scope["domestic"]), scope["needs"]),
-        description=data["description"],
-        sources=[{"title": s["title"], "link": s["link"]} for s in data["sources"]],
-    )
+    return SetMeta(data)
 
 
 def to_plain(doc: RuleSetFile) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from pathlib import Path
 def main() -> None:
     name, seconds, out = sys.argv[1], float(sys.argv[2]), Path(sys.argv[3])
     os.environ["FUZZ_KEEP_GOING"] = "1"
+    # Every input is validated afresh, and none is written to the user's rule-set cache.
+    os.environ["COMPLIANCE_CACHE_DIR"] = "off"
     import atheris
 
     scratch = Path(tempfile.mkdtemp(prefix=f"fuzz-{name}-"))

@@ -16,6 +16,7 @@ transaction, under a lock on the check's row, so findings are never duplicated.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from compliance.storage.tables import (
     table_of,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 FINAL_STATUSES = frozenset({CheckStatus.DONE, CheckStatus.FAILED})
 # A check that failed on a bug did not really run: the same code as an undecided gate.
@@ -324,7 +327,17 @@ def run_check(
         _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=INTERNAL_EXIT_CODE,
                                failure=INTERNAL_FAILURE)  # fmt: skip
         raise
-    return _store(session_factory, check_id, inspection, report, book_rulesets, job, on_store)
+    try:
+        return _store(session_factory, check_id, inspection, report, book_rulesets, job, on_store)
+    except Exception as exc:
+        # A result that cannot be stored must not leave the check running with no owner.
+        message = f"internal error while storing the result: {type(exc).__name__}: {exc}"
+        try:
+            _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message,
+                                   exit_code=INTERNAL_EXIT_CODE, failure=INTERNAL_FAILURE)  # fmt: skip
+        except Exception:  # the database itself is gone: the original error says more
+            log.warning("check %s: could not record that storing its result failed", check_id, exc_info=True)
+        raise
 
 
 def _start(session: Session, row: CheckRow, today: date) -> _Job:

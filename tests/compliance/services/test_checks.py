@@ -224,6 +224,22 @@ def test_an_unexpected_error_fails_the_check_and_is_raised(
         assert (row.error, row.exit_code, row.failure) == ("internal error: KeyError: 'num_layers'", 2, "internal")
 
 
+def test_a_result_that_cannot_be_stored_fails_the_check_instead_of_leaving_it_running(
+    session_factory: SessionFactory, settings: Settings, inspector: FakeInspector, book: Any
+) -> None:
+    def unstorable(session: Session, row: CheckRow, verdicts: dict[str, str]) -> None:
+        raise ValueError("out of range float values are not JSON compliant")
+
+    check_id = submit(session_factory)
+    with pytest.raises(ValueError):
+        run(session_factory, check_id, settings=settings, inspector=inspector, rulebook=book, on_store=unstorable)
+    with session_scope(session_factory) as session:
+        row = session.get(CheckRow, check_id)
+        assert row is not None and (row.status, row.exit_code, row.failure) == ("failed", 2, "internal")
+        assert row.error is not None and "while storing the result: ValueError" in row.error
+        assert findings_of(session, check_id) == []  # the failed transaction stored nothing of it
+
+
 def test_an_unknown_rule_set_fails_the_check(
     session_factory: SessionFactory, settings: Settings, inspector: FakeInspector, book: Any
 ) -> None:

@@ -8,10 +8,14 @@ would otherwise resolve silently, last one wins).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.reader import Reader
+from yaml.resolver import Resolver
 
 from compliance.errors import InputError
 
@@ -20,13 +24,20 @@ MAX_ALIASES = 64
 MAX_DEPTH = 64
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader that counts aliases and depth and rejects duplicate keys."""
+# Typed as a SafeLoader (which it always extends) so the checker knows the methods it overrides.
+if TYPE_CHECKING:
+    _LoaderBase = yaml.SafeLoader
+else:
+    _LoaderBase = object
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-        self._depth = 0
+
+class _Bounds(_LoaderBase):
+    """The bounds on top of PyYAML's safe loading: counts aliases and depth while composing,
+    rejects duplicate keys and lone surrogates, and makes scalars PyYAML cannot construct
+    marked errors. Mixed into a loader before its composer and constructor."""
+
+    _aliases = 0
+    _depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -85,6 +96,32 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _BoundedLoader(_Bounds, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, bounded."""
+
+
+_LOADERS: dict[str, Any] = {"python": _BoundedLoader}
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    pass
+else:
+
+    class _CBoundedLoader(_Bounds, Composer, CParser, SafeConstructor, Resolver):
+        """libyaml scans and parses (in C, several times faster); composing stays in Python, so
+        the alias, depth and surrogate bounds run on every node exactly as in :class:`_BoundedLoader`
+        (libyaml's own composer recurses in C without a depth limit)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+    _LOADERS = {"libyaml": _CBoundedLoader, **_LOADERS}
+
+
 def _bad_scalar(node: Node, exc: Exception) -> str:
     kind = str(node.tag).rsplit(":", 1)[-1]
     what = "date" if kind == "timestamp" else kind
@@ -96,16 +133,36 @@ def _bad_scalar(node: Node, exc: Exception) -> str:
     return f"not a valid {what}{shown}{reason}"
 
 
-def load_yaml(text: str, *, source: str, max_bytes: int = MAX_BYTES) -> Any:
+_NON_PRINTABLE = Reader.NON_PRINTABLE
+
+ENGINES = tuple(_LOADERS)
+"""The parsers :func:`load_yaml` can use, the default first."""
+
+
+def load_yaml(text: str, *, source: str, max_bytes: int = MAX_BYTES, engine: str | None = None) -> Any:
     """Parse one YAML document from untrusted text.
 
     Raises :class:`InputError` naming ``source`` and the line for any defect: too large, not
-    YAML, a non-safe tag, too many aliases, too deep, or a duplicate key.
+    YAML, a non-safe tag, too many aliases, too deep, or a duplicate key. ``engine``: one of
+    :data:`ENGINES` (default: libyaml's C parser when PyYAML has it); both give the same data, the
+    same bounds and the same errors.
     """
     if len(text) > max_bytes:
         raise InputError(f"YAML larger than {max_bytes} bytes", source=source)
+    loader = _LOADERS[engine or ENGINES[0]]
+    if loader is not _BoundedLoader and "\t" not in text and _NON_PRINTABLE.search(text) is None:
+        try:
+            return yaml.load(text, Loader=loader)  # safe constructors only (SafeConstructor)
+        except (yaml.YAMLError, RecursionError):
+            # Told in PyYAML's words, parsed again below: libyaml words its errors differently and
+            # refuses an escaped surrogate pair that PyYAML joins. A defect is rare and the text
+            # small, so the second parse costs little.
+            pass
+    # Text with a tab or a character PyYAML's reader refuses goes to PyYAML alone: libyaml takes
+    # a tab for a separator where PyYAML refuses it, a NUL for the end of the text, and cannot
+    # be handed a lone surrogate at all.
     try:
-        return yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader subclass: safe constructors only
+        return yaml.load(text, Loader=_BoundedLoader)  # safe constructors only (SafeConstructor)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else None

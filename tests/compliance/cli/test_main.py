@@ -84,12 +84,18 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
 
 def _loaded_after_inspect(target: Path, modules: tuple[str, ...]) -> list[str]:
     """Which of ``modules`` a fresh interpreter has loaded after ``compliance inspect target``."""
+    return _loaded_after(["inspect", str(target), "--format", "json"], modules)
+
+
+def _loaded_after(args: list[str], modules: tuple[str, ...], env: dict[str, str] | None = None) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after ``compliance ARGS``."""
     code = (
         "import sys\nfrom compliance.cli import run\n"
-        f"run(['inspect', {str(target)!r}, '--format', 'json'])\n"
+        f"run({args!r})\n"
         f"print('LOADED', [m for m in {modules!r} if m in sys.modules])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
+                          env={**os.environ, **(env or {})})  # fmt: skip
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("LOADED ")
     return list(ast.literal_eval(last.removeprefix("LOADED ")))
@@ -107,3 +113,49 @@ def test_local_inspection_start_up_path_stays_lean(tmp_path: Path) -> None:
     target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors(), card=None)
     slow = ("dataclasses", "inspect", "typing", "shutil", "datetime", "yaml", "compliance.settings")
     assert _loaded_after_inspect(target, slow) == []
+
+
+# The default CI gate, ``compliance check DIR --format json`` with every shipped rule set: with the
+# compiled rule sets cached (any run but the first), it must not pay for these.
+CHECK_HEAVY = (
+    "pydantic",
+    "yaml",
+    "huggingface_hub",
+    "sqlmodel",
+    "sqlalchemy",
+    "flask",
+    "celery",
+    "compliance.rules.schema",
+    "compliance.rules.cases",
+    "compliance.rules.waivers",
+    "compliance.report.sarif",
+    "compliance.report.junit",
+    "compliance.report.markdown",
+    "compliance.hardware.catalog",
+    "compliance.hardware.destinations",
+    "hashlib",
+    "tempfile",
+    "shutil",
+    "fractions",
+)
+
+
+def test_check_with_a_warm_rule_cache_does_not_load_heavy_libraries(tmp_path: Path) -> None:
+    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors(), card=None)
+    env = {"COMPLIANCE_CACHE_DIR": str(tmp_path / "cache")}
+    check = ["check", str(target), "--format", "json"]
+    cold = _loaded_after(check, ("pydantic", "yaml", "tempfile"), env)
+    assert cold == ["pydantic", "yaml", "tempfile"]  # the first run validates and writes the cache
+    assert _loaded_after(check, CHECK_HEAVY, env) == []
+
+
+def test_check_imports_an_output_format_only_when_asked(tmp_path: Path) -> None:
+    target = model_dir(tmp_path / "m", tensors=tiny_llama_tensors(), card=None)
+    env = {"COMPLIANCE_CACHE_DIR": str(tmp_path / "cache")}
+    sarif, junit = tmp_path / "r.sarif", tmp_path / "r.xml"
+    check = ["check", str(target), "--format", "json"]
+    formats = ("compliance.report.sarif", "compliance.report.junit", "compliance.report.markdown")
+    assert _loaded_after([*check, "--output", f"junit={junit}"], formats, env) == ["compliance.report.junit"]
+    both = _loaded_after([*check, "--output", f"sarif={sarif}", "--output", f"junit={junit}"], formats, env)
+    assert {"compliance.report.sarif", "compliance.report.junit"} <= set(both)
+    assert sarif.stat().st_size and junit.stat().st_size

@@ -14,6 +14,7 @@ BENCHES = [
     "paraphrases",
     "inspect_speed",
     "check_speed",
+    "gate_speed",
     "rules_speed",
     "hub_speed",
     "service_speed",

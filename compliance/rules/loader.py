@@ -93,9 +93,12 @@ def load_rulesets(
     sets: list[CompiledSet] = []
     set_paths: dict[str, Path] = {}
     rule_paths: dict[str, Path] = {}
+    loaded: set[Path] = set()
     for path in rule_set_files(paths):
-        if path.resolve() in {s.info.path.resolve() for s in sets}:
+        resolved = path.resolve()
+        if resolved in loaded:
             continue
+        loaded.add(resolved)
         compiled = load_ruleset_file(path, group_resolver=group_resolver, cache_dir=cache_dir)
         if compiled.info.id in set_paths:
             raise RuleSetError(

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import UsageError
-from compliance.settings import DEFAULT_ENDPOINT, debug_enabled, load_settings
+from compliance.settings import DEFAULT_ENDPOINT, debug_enabled, load_settings, rules_cache_dir
 
 
 def test_defaults_need_no_environment() -> None:
@@ -90,3 +90,13 @@ def test_session_hours() -> None:
     assert load_settings({"COMPLIANCE_SESSION_HOURS": "0.5"}).session_hours == 0.5
     with pytest.raises(UsageError, match="COMPLIANCE_SESSION_HOURS"):
         load_settings({"COMPLIANCE_SESSION_HOURS": "0"})
+
+
+def test_rules_cache_dir_follows_the_setting_then_xdg_then_home() -> None:
+    assert rules_cache_dir({"COMPLIANCE_CACHE_DIR": "/srv/c", "XDG_CACHE_HOME": "/x"}) == Path("/srv/c")
+    assert rules_cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/compliance")
+    # A relative XDG_CACHE_HOME is invalid by the XDG rules and ignored.
+    assert rules_cache_dir({"XDG_CACHE_HOME": "rel"}) == Path.home() / ".cache" / "compliance"
+    assert rules_cache_dir({}) == Path.home() / ".cache" / "compliance"
+    for off in ("off", "OFF", "none", "0"):
+        assert rules_cache_dir({"COMPLIANCE_CACHE_DIR": off}) is None

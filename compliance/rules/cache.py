@@ -7,8 +7,9 @@ version and the bytes of the modules that decide what a valid file means). A lat
 file is byte-identical loads that entry with ``json`` alone; a changed or hand-edited file has
 another key and is validated afresh.
 
-An entry is trusted only when it checks out: a header naming the format, the key and the
-sha256 of the body, and a body of that digest that parses to the expected shape. A truncated,
+An entry is trusted only when it checks out: a file of this user's (or root's) that no one else
+may write, a header naming the format, the key and the sha256 of the body, and a body of that
+digest that parses to the expected shape. A truncated,
 garbled or stale entry is ignored (and rewritten by the run that validates the file). Entries
 are written to a temporary file and renamed into place, so two processes building the same
 entry at once each leave a whole file; a cache directory that cannot be created or written is
@@ -77,7 +78,10 @@ def read_entry(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
     if cache_dir is None:
         return None
     try:
-        blob = _entry_path(cache_dir, key).read_bytes()
+        with _entry_path(cache_dir, key).open("rb") as fh:
+            if not _trusted(os.fstat(fh.fileno())):
+                return None
+            blob = fh.read()
     except OSError:
         return None
     header, sep, body = blob.partition(b"\n")
@@ -98,6 +102,16 @@ def read_entry(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
     if not isinstance(plain, dict) or not {"ruleset", "conditions", "rules"} <= plain.keys():
         return None
     return plain
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """Whether an entry's file can only have been written by this user (or root, for a cache built
+    at install time). The digest proves an entry whole, not who wrote it: anyone who can write
+    the file could store a weakened rule set under a file's key, so a group- or world-writable
+    entry, or another user's, is not read."""
+    if not hasattr(os, "geteuid"):  # no POSIX ownership to check
+        return True
+    return st.st_uid in (os.geteuid(), 0) and not st.st_mode & 0o022
 
 
 def write_entry(cache_dir: Path | None, key: str, plain: dict[str, Any]) -> bool:

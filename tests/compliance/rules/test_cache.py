@@ -139,6 +139,21 @@ def test_an_entry_for_another_key_is_not_read(tmp_path: Path, write_set: WriteSe
     assert read_entry(cache, "0" * 64) is None
 
 
+@pytest.mark.parametrize("mode", [0o664, 0o646, 0o666])
+def test_an_entry_others_may_write_is_not_read(tmp_path: Path, write_set: WriteSet, mode: int) -> None:
+    # Anyone who can write an entry could store a weakened rule set under a file's key.
+    cache = tmp_path / "cache"
+    path = write_set(ruleset("org-set", [rule("org.a")]))
+    load_rulesets([path], cache_dir=cache)
+    (entry,) = _entries(cache)
+    assert entry.stat().st_mode & 0o777 == 0o600
+    entry.chmod(mode)
+    assert read_entry(cache, _key(path)) is None
+    assert [r.id for r in load_rulesets([path], cache_dir=cache).rules] == ["org.a"]
+    assert entry.stat().st_mode & 0o777 == 0o600  # replaced by a private one
+    assert read_entry(cache, _key(path)) is not None
+
+
 def test_an_unwritable_cache_location_runs_uncached(tmp_path: Path, write_set: WriteSet) -> None:
     path = write_set(ruleset("org-set", [rule("org.a")]))
     blocker = tmp_path / "a-file"

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.rules.describe import format_number
-from compliance.rules.schema import Condition, as_number
+from compliance.rules.plain import Condition
+from compliance.rules.schema import as_number
 
 COMPUTE_FACT = "training_compute_flop"
 _UPWARD_OPS = ("gt", "gte")

@@ -18,6 +18,18 @@ from urllib.parse import urlsplit
 from compliance.errors import UsageError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+# Hosts huggingface.co redirects a file read to (signed URLs of its LFS CDN and of its Xet
+# bridge, e.g. cdn-lfs-us-1.hf.co, cas-bridge.xethub.hf.co). Every ``*.hf.co`` host is Hugging
+# Face's; the ``huggingface.co`` ones are named, not wildcarded, so no other host of that domain
+# is trusted with a download. Used when the endpoint is huggingface.co (or hf.co) and
+# COMPLIANCE_HUB_STORAGE_HOSTS is unset; any other endpoint defaults to none (same host only).
+HUGGINGFACE_STORAGE_HOSTS = (
+    "*.hf.co",
+    "cdn-lfs.huggingface.co",
+    "cdn-lfs-us-1.huggingface.co",
+    "cdn-lfs-eu-1.huggingface.co",
+)
+_HUGGINGFACE_HOSTS = frozenset({"huggingface.co", "hf.co"})
 _DEV_SECRET = "dev-only-not-secret"
 T = TypeVar("T", int, float)
 
@@ -88,6 +100,41 @@ def http_url(url: str, name: str) -> str:
     return url.rstrip("/")
 
 
+def storage_host_patterns(raw: str, name: str) -> tuple[str, ...]:
+    """Comma-separated storage-host patterns, checked and lower-cased: ``host``, ``host:port``,
+    ``*.domain`` or ``*.domain:port`` (``*.`` matches any sub-domain of a domain of two labels
+    or more, not the domain itself); ``none`` is the empty list. Else a UsageError naming ``name``."""
+    if raw.strip().lower() == "none":
+        return ()
+    patterns = []
+    for item in raw.split(","):
+        entry = item.strip().lower()
+        if not entry:
+            continue
+        wildcard = entry.startswith("*.")
+        rest = entry[2:] if wildcard else entry
+        try:
+            parts = urlsplit(f"//{rest}")
+            port = parts.port
+        except ValueError:
+            port, parts = None, None
+        host = parts.hostname if parts is not None else None
+        ok = (
+            parts is not None
+            and host is not None
+            and _valid_host(host)
+            and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc or port == 0)
+            and not (wildcard and (":" in host or host.count(".") < 1))
+        )
+        if not ok:
+            raise UsageError(
+                f"{name}: {item.strip()!r} is not a host, host:port, *.domain or *.domain:port "
+                "(a wildcard needs a domain of two labels or more)"
+            )
+        patterns.append(entry)
+    return tuple(patterns)
+
+
 def _valid_host(host: str) -> bool:
     import ipaddress
 
@@ -120,6 +167,9 @@ class Settings:
     hub_timeout: float = 10.0  # seconds per request
     hub_budget: float = 30.0  # seconds for all hub requests of one check
     hub_retries: int = 3
+    # Hosts a file read may be redirected to (see storage_host_patterns); None: the defaults
+    # for the endpoint (HUGGINGFACE_STORAGE_HOSTS for huggingface.co, none elsewhere).
+    hub_storage_hosts: tuple[str, ...] | None = None
     lineage_depth: int = 5
     rules_paths: tuple[Path, ...] = field(default_factory=tuple)
     api_token: str | None = None  # for `check --server`
@@ -139,6 +189,17 @@ class Settings:
     def effective_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``data_dir``."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'compliance.db').resolve()}"
+
+    @property
+    def effective_hub_storage_hosts(self) -> tuple[str, ...]:
+        """Storage hosts the hub's file reads may be redirected to: the configured list, else the
+        known ones of huggingface.co when that is the endpoint, else none (same host only)."""
+        if self.hub_storage_hosts is not None:
+            return self.hub_storage_hosts
+        parts = urlsplit(self.hf_endpoint)
+        if parts.scheme == "https" and (parts.hostname or "").lower() in _HUGGINGFACE_HOSTS:
+            return HUGGINGFACE_STORAGE_HOSTS
+        return ()
 
     @property
     def effective_broker_url(self) -> str:
@@ -181,6 +242,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     endpoint_name = "COMPLIANCE_HF_ENDPOINT" if get("HF_ENDPOINT") else "HF_ENDPOINT"
     endpoint = get("HF_ENDPOINT") or env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
     endpoint = http_url(endpoint, endpoint_name)
+    storage = get("HUB_STORAGE_HOSTS")
     return Settings(
         data_dir=Path(get("DATA_DIR") or "var"),
         database_url=get("DATABASE_URL") or "",
@@ -192,6 +254,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hub_timeout=_number(get("HUB_TIMEOUT"), "COMPLIANCE_HUB_TIMEOUT", 10.0, minimum=0.1),
         hub_budget=_number(get("HUB_BUDGET"), "COMPLIANCE_HUB_BUDGET", 30.0, minimum=0.1),
         hub_retries=int(_number(get("HUB_RETRIES"), "COMPLIANCE_HUB_RETRIES", 3)),
+        hub_storage_hosts=storage_host_patterns(storage, "COMPLIANCE_HUB_STORAGE_HOSTS") if storage else None,
         lineage_depth=int(_number(get("LINEAGE_DEPTH"), "COMPLIANCE_LINEAGE_DEPTH", 5)),
         rules_paths=tuple(Path(p) for p in rules.split(os.pathsep)) if rules else (),
         api_token=get("API_TOKEN"),

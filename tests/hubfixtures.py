@@ -16,6 +16,7 @@ no HF_TOKEN) before anything does.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -85,9 +86,9 @@ class HubServer:
         self.state.controls.reset()
 
 
-@pytest.fixture(scope="session")
-def hub_server() -> Iterator[HubServer]:
-    """The demo registry served on 127.0.0.1 for the whole session."""
+@contextmanager
+def demo_hub() -> Iterator[HubServer]:
+    """The demo registry served on 127.0.0.1 (with test controls) until the block ends."""
     from web.hubserver import DemoRegistry, create_hub_app, start_hub_server
 
     app = create_hub_app(DemoRegistry(), controls=True)
@@ -96,6 +97,13 @@ def hub_server() -> Iterator[HubServer]:
         yield HubServer(url, app)
     finally:
         stop()
+
+
+@pytest.fixture(scope="session")
+def hub_server() -> Iterator[HubServer]:
+    """The demo registry served on 127.0.0.1 for the whole session."""
+    with demo_hub() as server:
+        yield server
 
 
 @pytest.fixture

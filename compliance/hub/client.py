@@ -4,7 +4,8 @@
   its environment at import): telemetry off, so that no agent-detection request is sent, and
   ``HF_ENDPOINT`` pointed at the configured hub. It also installs a request hook that, while
   one of our calls runs, counts requests and refuses any that would go to a host other than
-  the configured endpoint (a redirect to a CDN, for instance).
+  the configured endpoint, or than a storage host a file read of this call was redirected to
+  (:mod:`compliance.hub.storage`: an allow-list, the token never sent there).
 * :class:`HubClient` makes the calls: one ``model_info`` with an explicit ``expand`` list, and
   plain GETs of single files or byte ranges through the library's own HTTP session, pinned to
   the resolved commit sha so that their results can be cached on disk and reused with no
@@ -44,6 +45,7 @@ from compliance.hub.errors import (
     translate_errors,
 )
 from compliance.hub.info import EXPAND, HubInfo, from_model_info
+from compliance.hub.storage import is_storage_url, refusal, without_credentials
 from compliance.settings import Settings
 
 T = TypeVar("T")
@@ -70,6 +72,8 @@ class RequestStats:
 class _Scope:
     origin: str
     stats: RequestStats
+    # Storage origins a file read of this call was redirected to and allowed to follow.
+    storage: set[str]
 
 
 _SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("compliance_hub_scope", default=None)
@@ -106,7 +110,7 @@ def _request_hook(request: Any) -> None:
     if scope is None:  # not one of our calls: leave other users of the library alone
         return
     url = str(request.url)
-    if origin(url) != scope.origin:
+    if origin(url) != scope.origin and origin(url) not in scope.storage:
         raise ForeignHostRefused(
             f"refused a request to {origin(url)}: requests go only to the configured hub", source=scope.origin
         )
@@ -127,7 +131,7 @@ def _install_request_hook() -> None:
 @contextmanager
 def _scoped(endpoint: str, stats: RequestStats) -> Iterator[None]:
     _install_request_hook()
-    token = _SCOPE.set(_Scope(origin(endpoint), stats))
+    token = _SCOPE.set(_Scope(origin(endpoint), stats, set()))
     try:
         yield
     finally:
@@ -191,6 +195,7 @@ class HubClient:
         self.timeout = settings.hub_timeout
         self.retries = max(0, settings.hub_retries)
         self.budget_seconds = settings.hub_budget
+        self.storage_hosts = settings.effective_hub_storage_hosts
         self.cache = HubCache(cache_dir or default_cache_dir(), self.endpoint, writable=cache_writes)
         self.access = AccessLedger(self.cache.root, writable=cache_writes)
         self.stats = RequestStats()
@@ -374,7 +379,11 @@ class HubClient:
         max_bytes: int,
         extra: dict[str, str] | None = None,
     ) -> tuple[bytes, int | None]:
-        """One GET through the library's session, following same-host redirects only."""
+        """One GET through the library's session, following redirects to the hub or its storage hosts only.
+
+        A redirect to a storage host is followed without the token (see :mod:`compliance.hub.storage`),
+        and its error answers are the storage host's, not the hub's verdict on the repository.
+        """
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
         from compliance import __version__
@@ -382,20 +391,20 @@ class HubClient:
         headers = build_hf_headers(token=self.token, library_name="compliance", library_version=__version__)
         headers.update(extra or {})
         session = get_session()
+        filename = url.rsplit("/", 1)[-1]
+        storage: str | None = None  # the storage origin being read, once redirected there
         with translate_errors(repo_id, revision, endpoint=self.endpoint, token_given=bool(self.token)):
             for _ in range(MAX_REDIRECTS + 1):
                 with _open(session, url, headers, timeout) as response:
                     status = int(response.status_code)
                     if 300 <= status < 400 and response.headers.get("Location"):
-                        target = urljoin(url, response.headers["Location"])
-                        if origin(target) != origin(self.endpoint):
-                            raise ForeignHostRefused(
-                                f"the hub redirected {url.rsplit('/', 1)[-1]} to {origin(target)}; "
-                                "requests go only to the configured hub",
-                                source=self.endpoint,
-                            )
-                        url = target
+                        url = urljoin(url, response.headers["Location"])
+                        if origin(url) != origin(self.endpoint):
+                            storage = self._enter_storage(url, filename)
+                            headers = without_credentials(headers)
                         continue
+                    if status >= 400 and storage is not None:
+                        raise _storage_failure(storage, status, filename)
                     if status >= 400:
                         length = response.headers.get("Content-Length")
                         if length is not None and length.isdigit() and int(length) > MAX_ERROR_BODY:
@@ -405,6 +414,16 @@ class HubClient:
                     body = self._read_body(response, max_bytes, budget, url, ranged=bool(extra))
                     return body, _total_size(response.headers)
             raise HubError(f"too many redirects for {url}", source=self.endpoint)
+
+    def _enter_storage(self, url: str, filename: str) -> str:
+        """The origin of an allowed storage URL, approved for this call's requests; else refused."""
+        target = origin(url)
+        if not is_storage_url(url, self.endpoint, self.storage_hosts):
+            raise ForeignHostRefused(refusal(filename, target, self.endpoint, self.storage_hosts), source=self.endpoint)
+        scope = _SCOPE.get()
+        if scope is not None:
+            scope.storage.add(target)
+        return target
 
     def _read_body(self, response: Any, max_bytes: int, budget: Budget, url: str, *, ranged: bool) -> bytes:
         chunks: list[bytes] = []
@@ -422,6 +441,15 @@ class HubClient:
                 raise HubUnavailable("the hub answered too slowly (time budget used up)", source=self.endpoint)
             chunks.append(chunk)
         return b"".join(chunks)[:max_bytes]
+
+
+def _storage_failure(storage: str, status: int, filename: str) -> HubError:
+    """A storage host's error answer: transient for 429/5xx (a retry asks the hub for a fresh URL),
+    else a plain failure; never an access verdict, which only the hub gives."""
+    message = f"the storage host {storage} answered HTTP {status} for {filename}"
+    if status == 429 or status >= 500:
+        return HubUnavailable(message, source=storage)
+    return HubError(message, source=storage)
 
 
 @contextmanager

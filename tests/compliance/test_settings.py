@@ -100,3 +100,39 @@ def test_rules_cache_dir_follows_the_setting_then_xdg_then_home() -> None:
     assert rules_cache_dir({}) == Path.home() / ".cache" / "compliance"
     for off in ("off", "OFF", "none", "0"):
         assert rules_cache_dir({"COMPLIANCE_CACHE_DIR": off}) is None
+
+
+def test_storage_hosts_default_to_huggingfaces_for_huggingface_co_only() -> None:
+    from compliance.settings import HUGGINGFACE_STORAGE_HOSTS
+
+    assert load_settings({}).effective_hub_storage_hosts == HUGGINGFACE_STORAGE_HOSTS
+    assert load_settings({"HF_ENDPOINT": "https://hf.co"}).effective_hub_storage_hosts == HUGGINGFACE_STORAGE_HOSTS
+    assert load_settings({"HF_ENDPOINT": "https://mirror.example"}).effective_hub_storage_hosts == ()
+    assert load_settings({"HF_ENDPOINT": "http://huggingface.co"}).effective_hub_storage_hosts == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("none", ()),
+        ("NONE", ()),
+        (
+            " Storage.Example , *.cdn.example:8443,127.0.0.1:9000 ",
+            ("storage.example", "*.cdn.example:8443", "127.0.0.1:9000"),
+        ),
+        ("[::1]:9000", ("[::1]:9000",)),
+    ],
+)
+def test_storage_hosts_are_read_from_the_environment(raw: str, expected: tuple[str, ...]) -> None:
+    settings = load_settings({"COMPLIANCE_HUB_STORAGE_HOSTS": raw})
+    assert settings.hub_storage_hosts == expected
+    assert settings.effective_hub_storage_hosts == expected  # the list replaces the defaults
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["*", "*.com", "https://cdn.example", "cdn.example/path", "u@cdn.example", "cdn.example:0", "bad host", "*.[::1]"],
+)
+def test_a_bad_storage_host_pattern_is_a_usage_error(raw: str) -> None:
+    with pytest.raises(UsageError, match="COMPLIANCE_HUB_STORAGE_HOSTS"):
+        load_settings({"COMPLIANCE_HUB_STORAGE_HOSTS": raw})

@@ -86,8 +86,11 @@ def _group_members(group: str) -> frozenset[str]:
     return group_members(group)
 
 
-def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None) -> Report:
-    """Evaluate the rule sets against an inspected model and decide the outcome."""
+def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = None, narrow: Any = None) -> Report:
+    """Evaluate the rule sets against an inspected model and decide the outcome.
+
+    ``narrow`` (book -> book), when given, narrows the selected book further: a hardware
+    question keeps only the chip rules (:mod:`compliance.hardware.question`)."""
     from compliance.report.caveats import caveats
     from compliance.report.findings import importance
     from compliance.rules.gate import decide, deciding, tally
@@ -100,6 +103,8 @@ def run_check(inspection: Inspection, options: CheckOptions, *, rulebook: Any = 
         book = book.select(
             [r for r in options.rules if not _is_path(r)] + [Path(r) for r in options.rules if _is_path(r)]
         )
+    if narrow is not None:
+        book = narrow(book)
     findings = book.evaluate(
         facts,
         as_of=options.as_of,

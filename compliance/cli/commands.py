@@ -18,7 +18,7 @@ def _out(text: str) -> None:
     sys.stdout.write(text)
 
 
-def _split(values: list[str]) -> list[str]:
+def split_values(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
@@ -98,7 +98,7 @@ def inspect(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_outputs(outputs: list[str]) -> list[tuple[str, Path]]:
+def parse_outputs(outputs: list[str]) -> list[tuple[str, Path]]:
     from compliance.cli.parser import FORMATS
 
     parsed = []
@@ -114,7 +114,7 @@ def check_options(ns: argparse.Namespace) -> Any:
     """Validate the check options into a CheckOptions."""
     from compliance.check import MARKETS, CheckOptions
 
-    markets = [m.upper() for m in _split(ns.markets)]
+    markets = [m.upper() for m in split_values(ns.markets)]
     unknown = [m for m in markets if m not in MARKETS]
     if unknown:
         raise UsageError(f"unknown market {unknown[0]!r}; choose from {', '.join(MARKETS)}")
@@ -122,7 +122,7 @@ def check_options(ns: argparse.Namespace) -> Any:
         raise UsageError("--revenue must be a non-negative amount in USD")
     return CheckOptions(
         as_of=parse_date(ns.as_of),
-        rules=_split(ns.rules),
+        rules=split_values(ns.rules),
         destination=ns.destination,
         markets=markets,
         hardware=ns.hardware,
@@ -138,9 +138,7 @@ def check_options(ns: argparse.Namespace) -> Any:
 
 def check(ns: argparse.Namespace) -> int:
     """``compliance check``: the CI gate."""
-    from compliance.report.render import render
-
-    outputs = _parse_outputs(ns.outputs)
+    outputs = parse_outputs(ns.outputs)
     options = check_options(ns)
     if ns.server:
         from compliance.remote import check_remote
@@ -150,6 +148,14 @@ def check(ns: argparse.Namespace) -> int:
         from compliance.check import run_check
 
         report = run_check(_inspection(ns), options).to_dict()
+    return emit_report(report, outputs, ns)
+
+
+def emit_report(report: dict[str, Any], outputs: list[tuple[str, Path]], ns: argparse.Namespace) -> int:
+    """Write a check's report to each ``--output`` file and, as ``--format``, to standard output;
+    returns the check's exit code."""
+    from compliance.report.render import render
+
     for fmt, path in outputs:
         try:
             path.write_text(render(report, fmt), encoding="utf-8")
@@ -199,3 +205,10 @@ def hardware_show(ns: argparse.Namespace) -> int:
     from compliance.cli.hardware import show_hardware
 
     return show_hardware(ns)
+
+
+def hardware_check(ns: argparse.Namespace) -> int:
+    """``compliance hardware check``."""
+    from compliance.cli.hardware import check_hardware
+
+    return check_hardware(ns)

@@ -76,3 +76,33 @@ def show_hardware(ns: argparse.Namespace) -> int:
         out.write(f"    {c['rule_id']:<24} {c['verdict']:<10} {c['title']}\n")
     out.write(f"  sources: {', '.join(row['sources'])}\n")
     return 0
+
+
+def check_hardware(ns: argparse.Namespace) -> int:
+    """``compliance hardware check NAME[xN] --destination CC``: a check of the chip rules with no
+    model, with the same report, outputs and exit codes as ``compliance check``."""
+    from compliance.check import CheckOptions
+    from compliance.cli.commands import emit_report, parse_date, parse_outputs, split_values
+    from compliance.hardware.question import run_hardware_check
+
+    outputs = parse_outputs(ns.outputs)
+    options = CheckOptions(
+        as_of=parse_date(ns.as_of),
+        rules=split_values(ns.rules),
+        destination=ns.destination,
+        hardware=ns.spec,
+        fail_on=ns.fail_on,
+        fail_on_uncertain=ns.fail_on_uncertain,
+        use_waivers=False,
+        extra_context=_declared(ns.facts),
+    )
+    return emit_report(run_hardware_check(options).to_dict(), outputs, ns)
+
+
+def _declared(options: list[str]) -> list[Any]:
+    """``--fact`` declarations: they settle a figure the catalog lacks and win over the catalog's."""
+    if not options:
+        return []
+    from compliance.facts.declared import parse_fact_option
+
+    return [parse_fact_option(f) for f in options]

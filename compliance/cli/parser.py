@@ -76,14 +76,7 @@ def plugin_commands() -> dict[str, Any]:
 
 def _target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="PATH_OR_ID", help="model directory, or hub model ID ORG/NAME[@REVISION]")
-    p.add_argument(
-        "--fact",
-        dest="facts",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="declare a fact (repeatable), overriding what is found; intervals as 8e24..2e25",
-    )
+    _fact_argument(p, "declare a fact (repeatable), overriding what is found; intervals as 8e24..2e25")
     p.add_argument("--facts", dest="facts_file", metavar="FILE.yaml", help="YAML mapping of declared facts")
     p.add_argument("--exact", action="store_true", help="also count parameters with transformers (extra 'exact')")
     p.add_argument("--endpoint", metavar="URL", help="hub endpoint (default: HF_ENDPOINT or huggingface.co)")
@@ -109,15 +102,12 @@ def _target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="show all evidence, alternatives and findings")
 
 
+def _fact_argument(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--fact", dest="facts", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
 def _check_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--rules",
-        action="append",
-        default=[],
-        metavar="ID_OR_PATH",
-        help="rule sets to use (ids or YAML paths; repeatable or comma-separated); default: all",
-    )
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate the law as it stood on this day (default today)")
+    _rule_arguments(p)
     p.add_argument("--destination", metavar="CC", help="destination country (ISO code or name)")
     p.add_argument("--hardware", metavar="NAME[xCOUNT]", help="target accelerator from the catalog, e.g. H100x8")
     p.add_argument(
@@ -130,6 +120,29 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--open-weights", choices=("yes", "no"), help="will the weights be published?")
     p.add_argument("--revenue", type=float, metavar="USD", help="developer's annual revenue including affiliates")
+    _decision_arguments(p)
+    p.add_argument("--waivers", metavar="FILE.yaml", help="waivers: rule, model glob, reason, owner, expiry")
+    p.add_argument("--no-waivers", action="store_true", help="ignore waivers and show everything (audit mode)")
+    _output_arguments(p)
+    p.add_argument("--server", metavar="URL", help="submit to a compliance server instead of checking locally")
+    p.add_argument(
+        "--server-token", metavar="TOKEN", help="API token for --server (default: --token, then COMPLIANCE_API_TOKEN)"
+    )
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for --server (default 600)")
+
+
+def _rule_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="ID_OR_PATH",
+        help="rule sets to use (ids or YAML paths; repeatable or comma-separated); default: all",
+    )
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate the law as it stood on this day (default today)")
+
+
+def _decision_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fail-on",
         choices=SEVERITIES,
@@ -150,8 +163,9 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         action="store_false",
         help="uncertain findings are reported but do not change the exit code",
     )
-    p.add_argument("--waivers", metavar="FILE.yaml", help="waivers: rule, model glob, reason, owner, expiry")
-    p.add_argument("--no-waivers", action="store_true", help="ignore waivers and show everything (audit mode)")
+
+
+def _output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="fmt", choices=FORMATS, default="text", help="report on standard output")
     p.add_argument(
         "--output",
@@ -161,11 +175,6 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FORMAT=PATH",
         help="also write a report to a file (repeatable), e.g. sarif=results.sarif",
     )
-    p.add_argument("--server", metavar="URL", help="submit to a compliance server instead of checking locally")
-    p.add_argument(
-        "--server-token", metavar="TOKEN", help="API token for --server (default: --token, then COMPLIANCE_API_TOKEN)"
-    )
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for --server (default 600)")
 
 
 def build_parser(only: str | None = None) -> Parser:
@@ -238,6 +247,16 @@ def _add_hardware(sub: Any) -> None:
     h.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
     h.add_argument("--as-of", metavar="YYYY-MM-DD")
     h.set_defaults(handler=commands.hardware_show)
+    h = hsub.add_parser("check", help="which chip rules a shipment of accelerators triggers (no model needed)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)  # fmt: skip
+    h.add_argument("spec", metavar="NAME[xCOUNT]", help="accelerator from the catalog and how many, e.g. H100x8")
+    h.add_argument("--destination", metavar="CC", required=True, help="destination country (ISO code or name)")
+    _fact_argument(h, "declare a figure the catalog lacks (repeatable), e.g. hardware_performance_density=4")
+    _rule_arguments(h)
+    _decision_arguments(h)
+    _output_arguments(h)
+    h.add_argument("-v", "--verbose", action="store_true", help="show all evidence and findings")
+    h.set_defaults(handler=commands.hardware_check)
     hw.set_defaults(handler=_help_of(hw))
 
 

@@ -8,8 +8,8 @@ back-testing an old date or a revoked regime works the same way as a live check.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -343,6 +343,16 @@ class RuleBook:
             if match not in chosen:
                 chosen.append(match)
         return RuleBook(chosen)
+
+    def where(self, keep: Callable[[SetMeta, RuleSpec], bool]) -> RuleBook:
+        """A book holding only the rules ``keep`` accepts, given their set's metadata and their spec;
+        a set left with no rule is dropped."""
+        sets = []
+        for s in self._sets:
+            rules = [r for r in s.rules if keep(s.meta, r.spec)]
+            if rules:
+                sets.append(s if len(rules) == len(s.rules) else replace(s, rules=rules))
+        return RuleBook(sets)
 
     def _find(self, item: str | Path) -> CompiledSet | None:
         for s in self._sets:

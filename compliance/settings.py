@@ -18,11 +18,13 @@ from urllib.parse import urlsplit
 from compliance.errors import UsageError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
-# Hosts huggingface.co redirects a file read to (signed URLs of its LFS CDN and of its Xet
-# bridge, e.g. cdn-lfs-us-1.hf.co, cas-bridge.xethub.hf.co). Every ``*.hf.co`` host is Hugging
-# Face's; the ``huggingface.co`` ones are named, not wildcarded, so no other host of that domain
-# is trusted with a download. Used when the endpoint is huggingface.co (or hf.co) and
-# COMPLIANCE_HUB_STORAGE_HOSTS is unset; any other endpoint defaults to none (same host only).
+# Hosts huggingface.co redirects a file read to (signed URLs of its LFS, Xet and CDN hosts, e.g.
+# cdn-lfs-us-1.hf.co, cas-bridge.xethub.hf.co, us.aws.cdn.hf.co). The hub publishes them in
+# https://huggingface.co/.well-known/meta.json ("lfsDomains", "cdnDomains"), all under hf.co, a
+# domain that is Hugging Face's alone; the legacy LFS hosts under huggingface.co are named, not
+# wildcarded, so no other host of that domain is trusted with a download. Used when the
+# endpoint is huggingface.co (or hf.co) and COMPLIANCE_HUB_STORAGE_HOSTS is unset; any other
+# endpoint defaults to none (same host only).
 HUGGINGFACE_STORAGE_HOSTS = (
     "*.hf.co",
     "cdn-lfs.huggingface.co",

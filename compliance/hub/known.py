@@ -142,3 +142,120 @@ def known_models(path: Path = KNOWN_PATH) -> tuple[KnownModel, ...]:
 def layout_counts(models: Iterable[KnownModel]) -> Counter[str]:
     """How many known models share each layout digest."""
     return Counter(m.layout for m in models if m.layout is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownMatch:
+    """What the shipped index says of a model.
+
+    ``kind``: ``copy`` (a weight file's sha256 equals a known model's), ``derivation`` (the same
+    distinctive layout as an older known model, with no declared relation) or ``family`` (the same
+    module layout as known models, said without claiming lineage). ``shared_by`` counts the known
+    models, other than the one checked, with the same layout.
+    """
+
+    kind: str
+    source: KnownModel
+    basis: str
+    shared_by: int
+    family: str | None = None
+    examples: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One sentence for a note, warning or fact."""
+        since = f" (known since {self.source.since})" if self.source.since else ""
+        if self.kind == "copy":
+            return f"a weight file is byte-identical to {self.source.model_id}'s{since}: {self.basis}"
+        if self.kind == "derivation":
+            others = "no other known model" if self.shared_by <= 1 else f"{self.shared_by} known models"
+            return (
+                f"same {self.basis} as {self.source.model_id}{since}, a layout shared by {others}; "
+                "no base model declared"
+            )
+        return f"{self.family} (same layout as {', '.join(self.examples)})"
+
+
+def owner(model_id: str) -> str:
+    """The namespace of a hub id (``org`` of ``org/name``)."""
+    return model_id.split("/", 1)[0].lower() if "/" in model_id else ""
+
+
+def _related(model_id: str, bases: Sequence[str], known: KnownModel) -> bool:
+    # Declared either way, or the same publisher (a lab reusing its own architecture, or a renamed repo).
+    return (
+        known.model_id in bases
+        or model_id in known.bases
+        or (bool(owner(model_id)) and owner(model_id) == owner(known.model_id))
+    )
+
+
+def _older(known: KnownModel, created: str | None) -> bool:
+    # The source of a copy is the earlier model; with a date unknown on either side the direction
+    # cannot be told, so no derivation is claimed.
+    return known.since is not None and created is not None and known.since < created[:10]
+
+
+def family_name(architecture: str | None, model_type: str | None) -> str | None:
+    """A family's display name from a class name (``LlamaForCausalLM`` → ``Llama``) or model type."""
+    if architecture:
+        return re.sub(r"(For\w+|Model|LMHeadModel)$", "", architecture) or architecture
+    return model_type
+
+
+def match_known(
+    fp: Fingerprint,
+    *,
+    model_id: str,
+    bases: Sequence[str] = (),
+    created: str | None = None,
+    weights: Iterable[str] = (),
+    names: str | None = None,
+    models: Sequence[KnownModel] | None = None,
+) -> KnownMatch | None:
+    """Compare a model with the known models: a copy, a probable derivation, a family, or nothing.
+
+    A model that declares a base is only ever told its family: an ordinary fine-tune of a public
+    base says where it comes from. Otherwise identical weight files mean a copy; the same layout
+    as an older model of another publisher, with at most :data:`DISTINCTIVE_MAX` known models
+    sharing it, means a probable derivation (the strictly older model is the source, so both dates
+    must be known; a model is never the derivation of its own declared child, nor of a model of the
+    same publisher). Without a declared base, a common layout only names the family.
+    """
+    from compliance.hub.fingerprint import same_architecture
+
+    known = [m for m in (known_models() if models is None else models) if m.model_id != model_id]
+    own_hashes = set(weights)
+    candidates = [m for m in known if not _related(model_id, bases, m) and _older(m, created)]
+    if not bases and own_hashes:
+        for m in sorted(candidates, key=_age):
+            common = own_hashes & set(m.weights)
+            if common:
+                return KnownMatch("copy", m, f"LFS sha256 {sorted(common)[0][:16]}…", len(common))
+    shared = [m for m in known if fp.dims_digest is not None and m.layout == fp.dims_digest]
+    if not bases and shared and len(shared) <= DISTINCTIVE_MAX:
+        for m in sorted(candidates, key=_age):
+            if m in shared:
+                result = same_architecture(fp, m.fingerprint)
+                if result.same:
+                    return KnownMatch("derivation", m, result.basis, len(shared))
+    return None if bases else _family(fp, names, known, len(shared))
+
+
+def _family(fp: Fingerprint, names: str | None, known: Sequence[KnownModel], shared_by: int) -> KnownMatch | None:
+    if names is not None:
+        alike = [m for m in known if m.names == names]
+        basis = "tensor names"
+    else:
+        alike = [m for m in known if fp.model_type and m.fingerprint.model_type == fp.model_type]
+        basis = "model type"
+    if not alike:
+        return None
+    names_seen = Counter(family_name(m.fingerprint.architecture, m.fingerprint.model_type) for m in alike)
+    family = names_seen.most_common(1)[0][0]
+    ordered = sorted(alike, key=lambda m: (bool(m.bases), _age(m)))
+    examples = tuple(m.model_id for m in ordered[:3])
+    return KnownMatch("family", ordered[0], basis, shared_by, family=family, examples=examples)
+
+
+def _age(m: KnownModel) -> tuple[str, str]:
+    return m.since or "", m.model_id

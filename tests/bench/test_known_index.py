@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bench.known_index import build, registry_records
 from compliance.hub.known import KNOWN_PATH, SCHEMA, parse_known
@@ -16,14 +17,14 @@ def test_shipped_index_matches_the_demo_registry() -> None:
     )
 
 
-def test_build_without_shared_holds_only_the_registry(tmp_path) -> None:
+def test_build_without_shared_holds_only_the_registry(tmp_path: Path) -> None:
     doc = build(tmp_path)  # no bench/configs there
     assert doc["schema"] == SCHEMA
     assert {m["source"] for m in doc["models"]} == {"demo-registry"}
     assert len(parse_known(doc)) == len(doc["models"])
 
 
-def test_shared_configs_are_read_at_build_time_only(tmp_path) -> None:
+def test_shared_configs_are_read_at_build_time_only(tmp_path: Path) -> None:
     configs = tmp_path / "bench" / "configs"
     configs.mkdir(parents=True)
     config = {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2, "intermediate_size": 128}

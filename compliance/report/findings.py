@@ -294,3 +294,52 @@ def counts_text(summary: dict[str, Any]) -> str:
     counts = summary.get("counts") or {}
     keys = ("triggered", "uncertain", "not_triggered", "not_applicable", "waived")
     return ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in keys)
+
+
+NOT_IN_FORCE_HEADING = "Law not in force: what it would say"
+_NEVER_LAW = frozenset({"proposed", "vetoed"})
+
+
+def out_of_force(finding: dict[str, Any], as_of: Any) -> bool:
+    """True when the finding's rule was not law on ``as_of`` (an ISO date): a bill (proposed,
+    vetoed or lapsed), a rule superseded before it took effect, or one outside its dates."""
+    if finding.get("status") in _NEVER_LAW:
+        return True
+    start, end, day = finding.get("effective_from"), finding.get("effective_until"), str(as_of or "")
+    if start is None:
+        return finding.get("status") != "in_force"
+    # ISO dates compare as strings; a report without a date cannot place the rule in time.
+    return bool(day) and (day < str(start) or (end is not None and day >= str(end)))
+
+
+def is_what_if(finding: dict[str, Any], as_of: Any) -> bool:
+    """True for a not-applicable finding with a what-if verdict whose rule is not law on
+    ``as_of`` and whose rule set is within the run's view (no ``scope_reason``)."""
+    return (
+        finding.get("verdict") == "not_applicable"
+        and bool(finding.get("what_if"))
+        and not finding.get("scope_reason")
+        and out_of_force(finding, as_of)
+    )
+
+
+def what_if_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Not-applicable findings of rules not in force on the report's date that carry a
+    what-if verdict and are within the run's markets and destination (``scope_reason`` empty:
+    naming a market narrows this view too), ordered by that verdict (would trigger first), then severity and rule id."""
+    as_of = report.get("as_of")
+    chosen = [f for f in report.get("findings") or [] if isinstance(f, dict) and is_what_if(f, as_of)]
+    return sorted(chosen, key=lambda f: importance(f.get("what_if"), f.get("severity"), f.get("rule_id")))
+
+
+def what_if_text(finding: dict[str, Any]) -> str:
+    """``would be triggered (proposed: never became law …)``: the what-if verdict and why it is only that."""
+    verdict = str(finding.get("what_if") or "").replace("_", " ")
+    reason = finding.get("reason")
+    return f"would be {verdict}" + (f" ({reason})" if reason else "")
+
+
+def what_if_counts(findings: list[dict[str, Any]]) -> str:
+    """``2 would trigger, 1 undecided, 3 would not``: the what-if verdicts of law not in force."""
+    tally = {v: sum(1 for f in findings if f.get("what_if") == v) for v in ("triggered", "uncertain", "not_triggered")}
+    return f"{tally['triggered']} would trigger, {tally['uncertain']} undecided, {tally['not_triggered']} would not"

@@ -9,7 +9,9 @@ mapping keeps the tool's exit codes readable from the counts:
   separately counted case instead of folding it into the failures;
 * uncertain when uncertainty is allowed, or below ``fail_on`` → ``<skipped>`` with the reason;
 * triggered below ``fail_on`` → passes, with a ``<system-out>`` note;
-* not triggered → passes; not applicable → ``<skipped>``; waived → ``<skipped message="waived: …">``.
+* not triggered → passes; not applicable → ``<skipped>``; waived → ``<skipped message="waived: …">``;
+* a rule not in force on the report's date (a bill, a vetoed or revoked rule, one outside its
+  dates) → ``<skipped>`` whose message gives the verdict it would give ("would be triggered").
 
 Card text is hostile input: ElementTree escapes markup, and characters XML 1.0 forbids
 (control characters, lone surrogates) are removed before they reach it.
@@ -58,7 +60,7 @@ def junit_tree(report: dict[str, Any]) -> ET.Element:
         tallies[ruleset_id] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for f in findings:
         ruleset_id = str(f.get("ruleset"))
-        outcome = _testcase(suites[ruleset_id], ruleset_id, f, summary)
+        outcome = _testcase(suites[ruleset_id], ruleset_id, f, summary, report.get("as_of"))
         tally = tallies[ruleset_id]
         tally["tests"] += 1
         if outcome:
@@ -101,7 +103,9 @@ def _properties(report: dict[str, Any], ruleset: dict[str, Any]) -> ET.Element:
     return props
 
 
-def _testcase(suite: ET.Element, ruleset_id: str, f: dict[str, Any], summary: dict[str, Any]) -> str | None:
+def _testcase(
+    suite: ET.Element, ruleset_id: str, f: dict[str, Any], summary: dict[str, Any], as_of: Any = None
+) -> str | None:
     """Add the test case for one finding; return which counter it adds to (None: passed)."""
     rule_id = str(f.get("rule_id") or "unnamed-rule")
     title = str(f.get("title") or "")
@@ -131,6 +135,12 @@ def _testcase(suite: ET.Element, ruleset_id: str, f: dict[str, Any], summary: di
             else f"below --fail-on {summary.get('fail_on')}"
         )
         _child(case, "skipped", f"uncertain ({allowed}): {f.get('reason') or compared}")
+        return "skipped"
+    if fx.is_what_if(f, as_of):
+        # Law not in force: skipped, with the verdict it would give in the message.
+        compared = fx.comparisons_text(f, outcome=True)
+        message = f"law not in force, {fx.what_if_text(f)}" + (f": {compared}" if compared else "")
+        _child(case, "skipped", message, body=_body(f))
         return "skipped"
     if verdict == "not_applicable":
         _child(case, "skipped", f"not applicable: {f.get('reason') or 'outside this rule set’s scope or dates'}")
@@ -170,7 +180,7 @@ def _body(f: dict[str, Any]) -> str:
         ("status", "status"),
         ("effective_from", "in force from"),
         ("effective_until", "in force until"),
-        ("what_if", "what would change it"),
+        ("what_if", "what-if verdict (were it law)"),
     ):
         value = f.get(key)
         if value:

@@ -71,6 +71,7 @@ def _render(report: dict[str, Any], *, rows: int, items: int) -> str:
         out.append("")
         out.extend(_attention(report, findings, summary, rows))
         out.extend(_collapsed(findings, items))
+        out.extend(_what_if(report, items))
     out.append("")
     out.extend(_facts(report, findings))
     rulesets = [r for r in report.get("rulesets") or [] if isinstance(r, dict)]
@@ -238,6 +239,23 @@ def _collapsed(findings: list[dict[str, Any]], items: int) -> list[str]:
         out.extend(_left_off(len(entries), items, title.lower()))
         out.append("")
         out.append("</details>")
+    return out
+
+
+def _what_if(report: dict[str, Any], items: int) -> list[str]:
+    """Rules not in force on the report's date, each with the verdict it would give, folded."""
+    findings = fx.what_if_findings(report)
+    if not findings:
+        return []
+    out = ["", f"<details><summary>{fx.NOT_IN_FORCE_HEADING} ({fx.what_if_counts(findings)})</summary>", ""]
+    for f in findings[:items]:
+        compared = fx.comparisons_text(f, outcome=True)
+        detail = fx.what_if_text(f) + (f" — {compared}" if compared else "")
+        out.append(
+            _item(f, detail) + " — " + link(fx.clip(f.get("citation") or f.get("link") or "", CELL), f.get("link"))
+        )
+    out.extend(_left_off(len(findings), items, "rules not in force"))
+    out += ["", "</details>"]
     return out
 
 

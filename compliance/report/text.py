@@ -6,7 +6,15 @@ from typing import Any
 
 from compliance.facts.names import FACT_SPECS
 from compliance.report import numbers
-from compliance.report.findings import caveats_of, comparison_text, deciding_findings, ordered, settle_flags
+from compliance.report.findings import (
+    NOT_IN_FORCE_HEADING,
+    caveats_of,
+    comparison_text,
+    deciding_findings,
+    ordered,
+    settle_flags,
+    what_if_findings,
+)
 
 _VERDICT_LABEL = {
     "triggered": "TRIGGERED",
@@ -14,6 +22,7 @@ _VERDICT_LABEL = {
     "not_triggered": "not triggered",
     "not_applicable": "not applicable",
 }
+_WOULD = {"triggered": "WOULD TRIGGER", "uncertain": "WOULD BE UNCERTAIN", "not_triggered": "would not trigger"}
 _ORDER = ["triggered", "uncertain", "not_triggered", "not_applicable"]
 
 
@@ -44,6 +53,7 @@ def render(report: dict[str, Any], *, verbose: bool = False) -> str:
         hidden = sum(1 for f in findings if f["verdict"] == "not_applicable")
         if hidden and not verbose:
             lines.append(f"  ({hidden} not applicable on that date or scope; --verbose lists them)")
+        lines.extend(_what_if_lines(report, verbose))
     for note in report.get("notes") or []:
         lines.append(f"note: {note}")
     for warning in report.get("warnings") or []:
@@ -91,6 +101,27 @@ def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
         w = f["waived"]
         out.append(f"      waived by {w.get('owner')} until {w.get('expires')}: {w.get('reason')}")
     return out
+
+
+def _what_if_lines(report: dict[str, Any], verbose: bool) -> list[str]:
+    """The section on rules not in force on the report's date: what each would say. Without
+    ``verbose`` only the ones that would trigger or stay undecided are listed, the rest counted."""
+    findings = what_if_findings(report)
+    if not findings:
+        return []
+    shown = [f for f in findings if verbose or f["what_if"] in ("triggered", "uncertain")]
+    lines = ["", NOT_IN_FORCE_HEADING]
+    for f in shown:
+        label = _WOULD.get(f["what_if"], f["what_if"])
+        lines.append(f"  {label:<22} {f['severity']:<8} {f['rule_id']}  {f['title']}")
+        for comp in f.get("comparisons", [])[:4]:
+            lines.append("      " + comparison_line(comp))
+        lines.append(f"      not in force: {f.get('reason') or f.get('status')}")
+        lines.append(f"      {f['citation']}" + (f" — {f['link']}" if f.get("link") else ""))
+    rest = len(findings) - len(shown)
+    if rest:
+        lines.append(f"  ({rest} more would not be triggered; --verbose lists them)")
+    return lines
 
 
 def verdict_lines(report: dict[str, Any]) -> list[str]:

@@ -159,6 +159,7 @@ class CompiledRule:
             sourcing=spec.sourcing,
             reason=reason,
             what_if=what_if,
+            scope_reason=scope_reason,
             comparisons=log,
             evidence=run.evidence_for(log),
             settle=settle,

@@ -110,6 +110,9 @@ class Finding:
     sourcing: str
     reason: str | None = None
     what_if: Verdict | None = None
+    # Why the rule set is outside this run's markets or destination (None when in scope): kept
+    # apart from ``reason`` so that a report can list law not in force within the view asked for.
+    scope_reason: str | None = None
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     waived: dict[str, Any] | None = None
@@ -140,6 +143,7 @@ class Finding:
             "sourcing": self.sourcing,
             "reason": self.reason,
             "what_if": self.what_if.value if self.what_if else None,
+            "scope_reason": self.scope_reason,
             "comparisons": [dict(c) for c in self.comparisons],
             "evidence": {name: list(ev) for name, ev in self.evidence.items()},
             "waived": dict(self.waived) if self.waived else None,

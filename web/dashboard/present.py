@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from compliance.facts.names import FACT_SPECS
 from compliance.report import numbers
+from compliance.report.findings import NOT_IN_FORCE_HEADING, what_if_counts, what_if_findings
 from compliance.rules.describe import fact_label, format_number
 from compliance.rules.operators import OPERATORS
 
@@ -240,4 +241,7 @@ def register(app: Any) -> None:
         CAVEAT_WORDS=CAVEAT_WORDS,
         FAILURE_WORDS=FAILURE_WORDS,
         RERUN_HELPS=RERUN_HELPS,
+        NOT_IN_FORCE_HEADING=NOT_IN_FORCE_HEADING,
+        what_if_findings=what_if_findings,
+        what_if_counts=what_if_counts,
     )

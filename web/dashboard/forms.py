@@ -137,6 +137,16 @@ class CheckForm(DeploymentQuestions):
     as_of = DateField("Law as of", validators=[Optional()], description="Empty: today")
 
 
+class HardwareQuestionForm(FlaskForm):
+    """Which chip rules does shipping these accelerators to a country trigger? (No model, nothing stored.)"""
+
+    chip = SelectField("Accelerator", validators=[DataRequired()], validate_choice=True)
+    count = IntegerField("How many", default=1, validators=[DataRequired(), NumberRange(min=1, max=10_000_000)])
+    destination = StringField("Destination country", validators=[DataRequired(), Length(max=100)],
+                              description="ISO code or name, e.g. CN or United Arab Emirates")  # fmt: skip
+    as_of = DateField("Law as of", validators=[Optional()], description="Empty: today")
+
+
 class WaiverForm(FlaskForm):
     """Accept a rule's finding for models matching a pattern, until a date."""
 

@@ -9,6 +9,7 @@ def load() -> None:
         auth,
         checks,
         common,
+        hardware,
         models,
         overview,
         rules,

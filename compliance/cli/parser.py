@@ -55,6 +55,9 @@ class Parser(argparse.ArgumentParser):
         super().__init__(formatter_class=functools.partial(formatter, width=width), **kwargs)
 
     def error(self, message: str) -> Any:  # argparse's signature says NoReturn
+        if self.prog == "compliance check" and "PATH_OR_ID" in message:
+            # `check --hardware H100x8 --destination CN` with no model: a chip question.
+            message += "; to ask about chips without a model: compliance hardware check NAME[xCOUNT] --destination CC"
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
     def format_help(self) -> str:
@@ -131,13 +134,13 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for --server (default 600)")
 
 
-def _rule_arguments(p: argparse.ArgumentParser) -> None:
+def _rule_arguments(p: argparse.ArgumentParser, default: str = "all") -> None:
     p.add_argument(
         "--rules",
         action="append",
         default=[],
         metavar="ID_OR_PATH",
-        help="rule sets to use (ids or YAML paths; repeatable or comma-separated); default: all",
+        help=f"rule sets to use (ids or YAML paths; repeatable or comma-separated); default: {default}",
     )
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate the law as it stood on this day (default today)")
 
@@ -252,7 +255,7 @@ def _add_hardware(sub: Any) -> None:
     h.add_argument("spec", metavar="NAME[xCOUNT]", help="accelerator from the catalog and how many, e.g. H100x8")
     h.add_argument("--destination", metavar="CC", required=True, help="destination country (ISO code or name)")
     _fact_argument(h, "declare a figure the catalog lacks (repeatable), e.g. hardware_performance_density=4")
-    _rule_arguments(h)
+    _rule_arguments(h, default="every rule about chips")
     _decision_arguments(h)
     _output_arguments(h)
     h.add_argument("-v", "--verbose", action="store_true", help="show all evidence and findings")

@@ -102,3 +102,10 @@ def test_sarif_validates_against_the_schema(capsys: pytest.CaptureFixture[str]) 
     _, out, _ = run(["H100x8", "--destination", "CN", "--format", "sarif"], capsys)
     schema = json.loads((HERE / "sarif-2.1.0-subset.schema.json").read_text(encoding="utf-8"))
     assert not list(jsonschema.Draft4Validator(schema).iter_errors(json.loads(out)))
+
+
+def test_a_check_without_a_model_points_to_the_chip_question(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--hardware", "H100x8", "--destination", "CN"])
+    assert info.value.code == 4
+    assert "compliance hardware check" in capsys.readouterr().err

@@ -21,15 +21,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from compliance.hub.known import KNOWN_PATH, SCHEMA, known_record
+from compliance.provenance.known import KNOWN_PATH, SCHEMA, families_of, known_record
 
 
-def registry_records() -> list[dict[str, Any]]:
-    """Index entries of the demo registry's public models with a config (main revisions)."""
+def registry_records() -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Index entries of the demo registry's public models with a config (main revisions), and the
+    ``families`` table of their tensor names."""
     from web.hubserver.demo import DemoRegistry
     from web.hubserver.repos import read_safetensors_header
 
     out = []
+    names: dict[str, list[str]] = {}
     for repo in DemoRegistry():
         snap = repo.main
         config = snap.config()
@@ -50,7 +52,8 @@ def registry_records() -> list[dict[str, Any]]:
         bases = [bases] if isinstance(bases, str) else [b for b in bases if isinstance(b, str)]
         since = repo.meta.created_at.date().isoformat()
         out.append(known_record(repo.id, config=config, tensors=tensors, since=since, bases=bases, weights=hashes))
-    return out
+        names[repo.id] = [name for name, _, _ in tensors]
+    return out, families_of(names)
 
 
 def shared_records(shared: Path, skip: set[str]) -> list[dict[str, Any]]:
@@ -78,11 +81,11 @@ def shared_records(shared: Path, skip: set[str]) -> list[dict[str, Any]]:
 
 def build(shared: Path | None) -> dict[str, Any]:
     """The index document."""
-    records = registry_records()
+    records, families = registry_records()
     if shared is not None and (shared / "bench" / "configs").is_dir():
         records += shared_records(shared, {r["id"] for r in records})
     records.sort(key=lambda r: r["id"])
-    return {"schema": SCHEMA, "models": records}
+    return {"schema": SCHEMA, "models": records, "families": families}
 
 
 def main(argv: list[str] | None = None) -> None:

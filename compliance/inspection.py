@@ -521,14 +521,30 @@ def inspect_artefacts(
     )
     if found.unknown_compute is not None and facts.value("training_compute_flop") is None:
         found.warnings.append(found.unknown_compute)
+    derived = _compare_with_known(ref.id, art, bases)
+    for fact in derived.facts:
+        if fact.name not in facts:  # a declaration wins
+            facts.set(fact)
     return Inspection(
         ref,
         facts,
-        lineage=found.lineage,
-        warnings=list(dict.fromkeys([*found.warnings, *warnings])),
+        lineage=[*found.lineage, *derived.lineage],
+        warnings=list(dict.fromkeys([*found.warnings, *warnings, *derived.warnings])),
         files_read=[*files, *found.files_read],
         bytes_read=nbytes + found.bytes_read,
     )
+
+
+def _compare_with_known(model_id: str, art: Artefacts, bases: str | None) -> Any:
+    """The model compared with the shipped index of known models (:mod:`compliance.provenance.derivation`);
+    a model about to be published is dated today, so every known model is older."""
+    import time
+
+    from compliance.provenance.derivation import artefacts_layout, compare_with_known
+
+    named = [b.strip() for b in bases.split(",") if b.strip()] if bases else []
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    return compare_with_known(model_id, artefacts_layout(art), bases=named, created=today)
 
 
 def named_base(art: Artefacts, declared: Sequence[Fact]) -> str | None:

@@ -63,6 +63,13 @@ _SPECS = [
     FactSpec("primarily_bio_sequence_data", Kind.BOOL, "", "Trained mainly on biological sequences."),
     FactSpec("fundamental_rights_risk", Kind.BOOL, "", "Declared broad, serious fundamental-rights risk."),
     FactSpec("distilled_from_frontier", Kind.BOOL, "", "Knowledge-distilled from a frontier model."),
+    FactSpec(
+        "undeclared_derivation",
+        Kind.BOOL,
+        "",
+        "A copy or probable derivation of a known model (same weights, or same distinctive layout) not declared.",
+    ),
+    FactSpec("architecture_family", Kind.STRING, "", "Known family whose module layout the model shares."),
     # How it was trained.
     FactSpec("training_tokens", Kind.NUMBER, "tokens", "Tokens seen in training (all epochs).", positive=True),
     FactSpec("training_compute_flop", Kind.NUMBER, "FLOP", "Cumulative training compute.", positive=True),

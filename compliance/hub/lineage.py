@@ -413,6 +413,8 @@ class Walker:
         node.facts = facts
         node.warnings = _dedupe([*node.warnings, *warnings])
         node.fp = node_fingerprint(got)
+        if target:
+            self._compare_with_known(node)
         self.session.index.add(
             IndexEntry(
                 model_id,
@@ -539,6 +541,35 @@ class Walker:
             row["parameters"] = entry.fingerprint.total
             node.lineage.append(row)
             return
+
+    def _compare_with_known(self, node: Node) -> None:
+        """Compare the checked model with the shipped index (:mod:`compliance.provenance.derivation`): its
+        facts, an ``undeclared`` lineage row unless one already names that model, and a warning."""
+        from compliance.provenance.derivation import compare_with_known
+        from compliance.provenance.known import Layout, known_index, names_digest
+
+        assert node.got is not None and node.info is not None and node.facts is not None
+        refused = bool(node.info.gated) and node.got.art.card is None  # no access to the files: ask no more
+        if (
+            not node.fp.dims
+            and not refused
+            and known_index().shares_total(node.fp.total, node.model_id, node.info.created_at)
+        ):
+            # Cheap evidence first: a known model of the same size makes the config worth reading
+            # (small, cached by sha) to compare layouts.
+            self.gatherer.read_config(node.got)
+            node.fp = node.fp.merged(node_fingerprint(node.got))
+        headers = node.got.art.headers
+        names = names_digest(headers.tensors) if headers is not None and headers.total else None
+        fp = node.fp
+        layout = Layout(dict(fp.dims), total=fp.total, shapes=fp.shapes, names=names, model_type=fp.model_type)
+        derived = compare_with_known(node.model_id, layout, bases=node.bases, created=node.info.created_at)
+        for fact in derived.facts:
+            if fact.name not in node.facts:  # a declaration wins
+                node.facts.set(fact)
+        listed = {row["model"] for row in node.lineage if row.get("relation") == "undeclared"}
+        node.lineage.extend(row for row in derived.lineage if row["model"] not in listed)
+        node.warnings = _dedupe([*node.warnings, *derived.warnings])
 
     def _config_fingerprint(self, entry: IndexEntry) -> Fingerprint:
         if not entry.sha or (entry.extra.get("gated") and not self.client.token):

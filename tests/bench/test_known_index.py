@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 
 from bench.known_index import build, registry_records
-from compliance.hub.known import KNOWN_PATH, SCHEMA, parse_known
+from compliance.provenance.known import KNOWN_PATH, SCHEMA, parse_known
 
 
 def test_shipped_index_matches_the_demo_registry() -> None:
     shipped = json.loads(KNOWN_PATH.read_text("utf-8"))
     from_registry = [m for m in shipped["models"] if m["source"] == "demo-registry"]
-    assert from_registry == sorted(registry_records(), key=lambda r: r["id"]), (
+    records, families = registry_records()
+    assert shipped["families"] == families
+    assert from_registry == sorted(records, key=lambda r: r["id"]), (
         "compliance/data/known_models.json is stale: run python -m bench.known_index --shared ../shared"
     )
 
@@ -21,7 +23,7 @@ def test_build_without_shared_holds_only_the_registry(tmp_path: Path) -> None:
     doc = build(tmp_path)  # no bench/configs there
     assert doc["schema"] == SCHEMA
     assert {m["source"] for m in doc["models"]} == {"demo-registry"}
-    assert len(parse_known(doc)) == len(doc["models"])
+    assert len(parse_known(doc).models) == len(doc["models"])
 
 
 def test_shared_configs_are_read_at_build_time_only(tmp_path: Path) -> None:

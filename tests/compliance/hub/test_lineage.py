@@ -273,3 +273,38 @@ def test_hub_session_memo_is_bounded_and_forgets_expired_nodes(monkeypatch: pyte
     expired = lineage.HubSession(memo_seconds=-1.0)
     expired.remember(("hub", "t", "acme/x", "main", "online"), nodes[("hub", "t", "acme/m4", "main", "online")])
     assert len(expired._memo) == 0
+
+
+# --- the shipped index of known models ----------------------------------------------------------
+
+
+def test_undeclared_copy_is_flagged_against_the_shipped_index_in_a_fresh_process(hub: HubServer, run: Run) -> None:
+    copy = run.inspect(COPY)  # nothing inspected before, no --reference
+    [row] = copy.lineage
+    assert row["model"] == MINICPM and row["relation"] == "undeclared"
+    assert "known since 2024-05-19" in row["note"] and "15 config hyper-parameters" in row["note"]
+    fact = copy.facts.get("undeclared_derivation")
+    assert fact is not None and fact.value is True and fact.method == "known-index"
+    assert any(MINICPM in e.source and "shared by no other known model" in e.detail for e in fact.evidence)
+
+
+def test_a_declared_fine_tune_of_a_public_base_is_not_flagged(hub: HubServer, run: Run) -> None:
+    tune = run.inspect(INSTRUCT)
+    assert [r["relation"] for r in tune.lineage] == ["finetune"]
+    fact = tune.facts.get("undeclared_derivation")
+    assert fact is not None and fact.value is False and "declares its base" in (fact.note or "")
+    assert tune.facts.get("architecture_family") is None
+
+
+def test_a_base_and_the_original_are_not_flagged(hub: HubServer, run: Run) -> None:
+    for model in (LLAMA, MINICPM):
+        inspection = run.inspect(model)
+        assert inspection.lineage == [] and inspection.facts.value("undeclared_derivation") is False
+
+
+def test_a_common_architecture_is_named_as_a_family_without_lineage(hub: HubServer, run: Run) -> None:
+    yi = run.inspect("01-ai/Yi-34B")
+    assert yi.lineage == [] and yi.facts.value("undeclared_derivation") is False
+    family = yi.facts.get("architecture_family")
+    assert family is not None and family.value.startswith("Llama (same layout as ")
+    assert family.note == "a shared layout, not a claim of lineage"

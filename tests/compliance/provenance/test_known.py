@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from compliance.errors import InputError
-from compliance.hub.fingerprint import fingerprint
-from compliance.hub.known import (
+from compliance.provenance.known import (
     DISTINCTIVE_MAX,
     SCHEMA,
     KnownMatch,
     KnownModel,
+    Layout,
+    fold_names,
     known_models,
     known_record,
     layout_counts,
@@ -35,10 +36,13 @@ def test_record_round_trips_through_the_parser() -> None:
     tensors = [("model.layers.0.w", "BF16", [64, 128]), ("lm_head.weight", "BF16", [100, 64])]
     row = known_record("acme/tiny", config=LLAMA, tensors=tensors, since="2024-01-02", weights=["ab" * 32])
     assert row["parameters"] == 64 * 128 + 100 * 64 and row["dtypes"] == ["BF16"]
-    (model,) = parse_known({"schema": SCHEMA, "models": [row]})
+    families = {row["names"]: fold_names(name for name, _, _ in tensors)}
+    index = parse_known({"schema": SCHEMA, "models": [row], "families": families})
+    (model,) = index.models
     assert model.model_id == "acme/tiny" and model.since == "2024-01-02" and model.weights == ("ab" * 32,)
-    assert model.layout == row["layout"] and model.fingerprint.shapes == row["shapes"]
-    assert model.names == row["names"]
+    assert model.dims == row["dims"] and model.shapes == row["shapes"] and model.names == row["names"]
+    assert index.family_of(["model.layers.5.w", "lm_head.weight"]) == row["names"]
+    assert index.family_of(["transformer.h.0.w"]) is None
 
 
 @pytest.mark.parametrize("doc", [None, {}, {"schema": "other", "models": []}, {"schema": SCHEMA, "models": [{}]}])
@@ -51,18 +55,18 @@ def test_shipped_index_has_the_minicpm_layout_twice_and_llama_3_8b_often() -> No
     models = {m.model_id: m for m in known_models()}
     counts = layout_counts(models.values())
     minicpm = models["openbmb/MiniCPM-Llama3-V-2_5"]
-    assert minicpm.layout is not None and minicpm.layout == models["mustafaaljadery/llama3v"].layout
-    assert counts[minicpm.layout] == 2
-    assert counts[models["meta-llama/Llama-3.1-8B"].layout or ""] > 3
+    assert minicpm.dims == models["mustafaaljadery/llama3v"].dims
+    assert counts[tuple(sorted(minicpm.dims.items()))] == 2
+    assert counts[tuple(sorted(models["meta-llama/Llama-3.1-8B"].dims.items()))] > 3
     assert all(m.since for m in models.values() if m.source == "demo-registry")
 
 
 def _model(
-    model_id: str, since: str | None, *, hidden: int = 4096, bases: tuple[str, ...] = (), **extra: object
+    model_id: str, since: str | None, *, hidden: int = 4096, bases: tuple[str, ...] = (), weights: tuple[str, ...] = ()
 ) -> KnownModel:
-    config = {**LLAMA, "hidden_size": hidden}
-    fp = fingerprint(config=config, total=hidden * 1000)
-    return KnownModel(model_id, fp, since, bases, names="llama-names", **extra)  # type: ignore[arg-type]
+    layout = Layout.of({**LLAMA, "hidden_size": hidden})
+    return KnownModel(model_id, layout.dims, total=hidden * 1000, architecture="LlamaForCausalLM", since=since,
+                      bases=bases, weights=weights, names="llama-names")  # fmt: skip
 
 
 RARE = _model("lab-a/rare-vl", "2024-05-19", hidden=4608)
@@ -71,8 +75,9 @@ KNOWN = [RARE, *COMMON]
 
 
 def _check(model: KnownModel, models: list[KnownModel] | None = None, **kw: object) -> KnownMatch | None:
-    args: dict = {"model_id": model.model_id, "bases": model.bases, "created": model.since, "names": model.names}
-    return match_known(model.fingerprint, models=KNOWN if models is None else models, **{**args, **kw})
+    layout = Layout(model.dims, total=model.total, shapes=model.shapes, names=model.names)
+    args: dict = {"model_id": model.model_id, "bases": model.bases, "created": model.since, **kw}
+    return match_known(layout, models=KNOWN if models is None else models, **args)
 
 
 def test_a_rare_layout_under_another_name_is_a_probable_derivation_of_the_older_model() -> None:

@@ -49,6 +49,7 @@ from compliance.hub.gather import Gathered, Gatherer, packed_weights
 from compliance.hub.info import MAX_BASES, HubInfo
 from compliance.inspection import Artefacts
 from compliance.jsonsafe import load_json
+from compliance.provenance.known import known_index
 from compliance.targets import validate_model_id
 
 if TYPE_CHECKING:
@@ -224,8 +225,9 @@ def artefacts_fingerprint(
     return fingerprint(config=art.config, tensor_shapes=shapes, total=total, names=names)
 
 
-def _older_or_unknown(candidate: str | None, model: str | None) -> bool:
-    return candidate is None or model is None or candidate <= model
+def _older(candidate: str | None, model: str | None) -> bool:
+    # The source of a copy is the earlier model: with either date unknown the direction cannot be told.
+    return candidate is not None and model is not None and candidate < model
 
 
 # --- the walk -----------------------------------------------------------------------------------
@@ -397,7 +399,8 @@ class Walker:
         node.warnings.extend(rejected)
         parents = self._follow_bases(node, depth, (*path, model_id))
         node.fp = node_fingerprint(got)
-        if not node.bases:
+        if not node.bases and target:
+            # Only the checked model: a base met on the walk is not judged against what the session saw.
             self._look_for_undeclared(node)
         base = parents[0] if len(parents) == 1 else None
         facts, warnings = build_node_facts(
@@ -514,10 +517,11 @@ class Walker:
             node.fp,
             exclude=exclude,
             accept=lambda e: (
-                node.model_id not in e.bases and _older_or_unknown(e.created_at, created) and visible_to(e, self.client)
+                node.model_id not in e.bases and _older(e.created_at, created) and visible_to(e, self.client)
             ),
             limit=MAX_UNDECLARED_CHECKS,
         )
+        matched: set[str] = set()
         for entry in candidates:
             result = same_architecture(node.fp, entry.fingerprint)
             if result.same is None:
@@ -530,6 +534,9 @@ class Walker:
                 result = same_architecture(node.fp, entry.fingerprint)
             if not result.same:
                 continue
+            if not known_index().distinctive(dict(node.fp.dims)) and entry.model_id not in self.references:
+                continue  # a layout many known models share (a public base's) says nothing by itself
+            matched.add(entry.model_id)
             note = (
                 f"no base model declared, but the architecture matches {entry.model_id} exactly "
                 f"({result.basis}); if derived from it, declare base_model"
@@ -540,13 +547,17 @@ class Walker:
             row["architecture"] = entry.fingerprint.architecture
             row["parameters"] = entry.fingerprint.total
             node.lineage.append(row)
-            return
+            break
+        for ref in self.references:
+            if ref not in matched and ref != node.model_id:
+                why = "not the same architecture, or not older than this model"
+                node.warnings.append(f"{node.model_id}: --reference {ref}: no match ({why})")
 
     def _compare_with_known(self, node: Node) -> None:
         """Compare the checked model with the shipped index (:mod:`compliance.provenance.derivation`): its
         facts, an ``undeclared`` lineage row unless one already names that model, and a warning."""
         from compliance.provenance.derivation import compare_with_known
-        from compliance.provenance.known import Layout, known_index, names_digest
+        from compliance.provenance.known import Layout, names_digest
 
         assert node.got is not None and node.info is not None and node.facts is not None
         refused = bool(node.info.gated) and node.got.art.card is None  # no access to the files: ask no more

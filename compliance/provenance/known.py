@@ -249,6 +249,10 @@ class KnownIndex(Record):
             for m in self.models
         )
 
+    def distinctive(self, dims: Mapping[str, int | bool]) -> bool:
+        """Whether at most :data:`DISTINCTIVE_MAX` known models have this layout (an unknown layout is)."""
+        return sum(1 for m in self.models if m.dims == dims) <= DISTINCTIVE_MAX
+
 
 def parse_known(data: Any, *, source: str = "known_models.json") -> KnownIndex:
     """The index a document holds (raises :class:`InputError` when it is not one)."""

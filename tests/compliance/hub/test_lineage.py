@@ -308,3 +308,23 @@ def test_a_common_architecture_is_named_as_a_family_without_lineage(hub: HubServ
     family = yi.facts.get("architecture_family")
     assert family is not None and family.value.startswith("Llama (same layout as ")
     assert family.note == "a shared layout, not a claim of lineage"
+
+
+def test_a_declared_base_is_never_reported_as_derived_from_a_repo_sharing_its_layout(
+    start_folder_hub: StartHub, tmp_path: Path
+) -> None:
+    root = tmp_path / "repos"
+    write_repo(root, "other/card-only-copy", {"license": "mit"}, TINY_LLAMA_CONFIG)
+    write_repo(root, "org/base", {"license": "mit"}, TINY_LLAMA_CONFIG)
+    write_repo(root, "org/tune", {"license": "mit", "base_model": "org/base"}, TINY_LLAMA_CONFIG)
+    runner = make_run(start_folder_hub(root).url, tmp_path)
+    runner.inspect("other/card-only-copy")  # the session has seen a repo with the base's layout
+    tune = runner.inspect("org/tune")
+    assert [(r["model"], r["relation"]) for r in tune.lineage] == [("org/base", "finetune")]
+    assert not any("undeclared" in w for w in tune.warnings)
+
+
+def test_a_reference_that_does_not_match_is_said_so(hub: HubServer, run: Run) -> None:
+    yi = run.inspect("01-ai/Yi-34B", references=[LLAMA])
+    assert yi.lineage == []
+    assert any(f"--reference {LLAMA}: no match" in w for w in yi.warnings)

@@ -63,6 +63,27 @@ _SPECS = [
     FactSpec("primarily_bio_sequence_data", Kind.BOOL, "", "Trained mainly on biological sequences."),
     FactSpec("fundamental_rights_risk", Kind.BOOL, "", "Declared broad, serious fundamental-rights risk."),
     FactSpec("distilled_from_frontier", Kind.BOOL, "", "Knowledge-distilled from a frontier model."),
+    # Declared capabilities (the ENFORCE Act's interim test): "exhibits, or could foreseeably be
+    # modified to exhibit" each one. Nothing in the files can show them, so only a declaration
+    # (yes or no) sets them; undeclared, they are unknown.
+    FactSpec(
+        "capability_cbrn_uplift",
+        Kind.BOOL,
+        "",
+        "Could substantially lower the barrier to designing, making, acquiring or using CBRN weapons.",
+    ),
+    FactSpec(
+        "capability_offensive_cyber",
+        Kind.BOOL,
+        "",
+        "Could enable offensive cyber operations through automated vulnerability discovery and exploitation.",
+    ),
+    FactSpec(
+        "capability_evades_oversight",
+        Kind.BOOL,
+        "",
+        "Could evade human control or oversight through deception or obfuscation.",
+    ),
     FactSpec(
         "undeclared_derivation",
         Kind.BOOL,

@@ -340,6 +340,8 @@ def what_if_text(finding: dict[str, Any]) -> str:
 
 
 def what_if_counts(findings: list[dict[str, Any]]) -> str:
-    """``2 would trigger, 1 undecided, 3 would not``: the what-if verdicts of law not in force."""
+    """``2 would trigger, 1 undecided, 3 would not`` (zero counts left out): the what-if
+    verdicts of law not in force."""
     tally = {v: sum(1 for f in findings if f.get("what_if") == v) for v in ("triggered", "uncertain", "not_triggered")}
-    return f"{tally['triggered']} would trigger, {tally['uncertain']} undecided, {tally['not_triggered']} would not"
+    words = {"triggered": "would trigger", "uncertain": "undecided", "not_triggered": "would not"}
+    return ", ".join(f"{n} {words[v]}" for v, n in tally.items() if n) or "none"

@@ -13,6 +13,7 @@ from compliance.report.findings import (
     deciding_findings,
     ordered,
     settle_flags,
+    what_if_counts,
     what_if_findings,
 )
 
@@ -105,11 +106,11 @@ def _finding_lines(f: dict[str, Any], verbose: bool) -> list[str]:
 
 def _what_if_lines(report: dict[str, Any], verbose: bool) -> list[str]:
     """The section on rules not in force on the report's date: what each would say. Without
-    ``verbose`` only the ones that would trigger or stay undecided are listed, the rest counted."""
+    ``verbose`` only the ones that would trigger are listed, the rest counted."""
     findings = what_if_findings(report)
     if not findings:
         return []
-    shown = [f for f in findings if verbose or f["what_if"] in ("triggered", "uncertain")]
+    shown = [f for f in findings if verbose or f["what_if"] == "triggered"]
     lines = ["", NOT_IN_FORCE_HEADING]
     for f in shown:
         label = _WOULD.get(f["what_if"], f["what_if"])
@@ -118,9 +119,9 @@ def _what_if_lines(report: dict[str, Any], verbose: bool) -> list[str]:
             lines.append("      " + comparison_line(comp))
         lines.append(f"      not in force: {f.get('reason') or f.get('status')}")
         lines.append(f"      {f['citation']}" + (f" — {f['link']}" if f.get("link") else ""))
-    rest = len(findings) - len(shown)
-    if rest:
-        lines.append(f"  ({rest} more would not be triggered; --verbose lists them)")
+    if len(shown) < len(findings):
+        rest = [f for f in findings if f not in shown]
+        lines.append(f"  ({what_if_counts(rest)}; --verbose lists them)")
     return lines
 
 

@@ -62,11 +62,13 @@ def test_text_has_a_section_with_what_each_would_say(frontier: dict[str, Any]) -
     assert line.split()[:3] == ["WOULD", "TRIGGER", "high"]
     assert "not in force: no longer in effect on 2026-11-21 (revoked from 2025-01-20)" in section
     assert "training_compute_flop 2e26 > 1e26  → true" in section
-    # Without --verbose the rules that would not trigger are counted, not listed.
-    quiet = [f for f in what_if_findings(frontier) if f["what_if"] == "not_triggered"]
-    if quiet:
-        assert f"({len(quiet)} more would not be triggered; --verbose lists them)" in section
-        assert all(f["rule_id"] in text.render(frontier, verbose=True) for f in quiet)
+    # Without --verbose the rules that would not trigger or stay undecided are counted, not listed.
+    quiet = [f for f in what_if_findings(frontier) if f["what_if"] != "triggered"]
+    assert quiet and not any(f" {f['rule_id']}  " in section for f in quiet)
+    undecided = sum(1 for f in quiet if f["what_if"] == "uncertain")
+    assert f"({undecided} undecided" in section and "; --verbose lists them)" in section
+    loud = text.render(frontier, verbose=True).split(NOT_IN_FORCE_HEADING, 1)[1]
+    assert all(f" {f['rule_id']}  " in loud for f in quiet)
 
 
 def test_markdown_folds_the_section_with_each_verdict(frontier: dict[str, Any]) -> None:

@@ -62,14 +62,22 @@ def show_rule(ns: argparse.Namespace) -> int:
 
 
 def validate(ns: argparse.Namespace) -> int:
-    """Load and validate rule-set files (and their cases); errors exit 4 naming file and place."""
+    """Load and validate rule-set files (and their cases), reporting every problem of every
+    file in one run, each naming its file and place; any problem exits 4."""
     from compliance.hardware.destinations import group_members
-    from compliance.rules.catalog import validate_paths
+    from compliance.rules.catalog import find_problems
 
-    infos = validate_paths([Path(p) for p in ns.paths] or None, group_resolver=group_members)
+    infos, problems = find_problems([Path(p) for p in ns.paths] or None, group_resolver=group_members)
     for info in infos:
         sys.stdout.write(f"ok  {info.id} {info.version}  sha256 {info.sha256[:12]}  {info.path}\n")
-    return 0
+    for problem in problems:
+        sys.stderr.write(f"error: {problem.one_line()}\n")
+    if not problems:
+        return 0
+    if len(problems) > 1:  # one problem reads as any other error: one line
+        files = len({p.source for p in problems})
+        sys.stderr.write(f"{len(problems)} problems in {files} file{'s' if files > 1 else ''}\n")
+    return int(ExitCode.INPUT)
 
 
 def test_cases(ns: argparse.Namespace) -> int:

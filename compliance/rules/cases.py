@@ -28,9 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from compliance.errors import RuleSetError
 from compliance.facts.model import Confidence, Evidence, Fact, FactSet
 from compliance.facts.names import FACT_SPECS, Kind
-from compliance.rules.book import RuleBook, RuleSetInfo
+from compliance.rules.book import CompiledRule, RuleBook, RuleSetInfo
 from compliance.rules.findings import Verdict
 from compliance.rules.loader import CASES_SUFFIXES, read_document, validation_error
+from compliance.rules.problems import RAISE, Problems
 from compliance.rules.schema import MARKET_PATTERN, VerdictName, as_number, check_fact_name
 
 
@@ -112,41 +113,57 @@ def cases_path(info: RuleSetInfo) -> Path:
     return info.path.with_name(info.id + CASES_SUFFIXES[0])
 
 
-def load_cases(book: RuleBook, ruleset_id: str) -> list[Case]:
-    """The cases of one loaded rule set ([] when it has no cases file); RuleSetError on defects."""
+def load_cases(book: RuleBook, ruleset_id: str, *, problems: Problems = RAISE) -> list[Case]:
+    """The cases of one loaded rule set ([] when it has no cases file); each defect goes to
+    ``problems`` (raised at once by default; when collected, the faulty case is left out)."""
     compiled = book.ruleset(ruleset_id)
     path = cases_path(compiled.info)
     if not path.exists():
         return []
     source = str(path)
-    raw, _ = read_document(path)
-    if not isinstance(raw, list):
-        raise RuleSetError("a cases file must be a YAML list of cases", source=source)
+    try:
+        raw, _ = read_document(path)
+        if not isinstance(raw, list):
+            raise RuleSetError("a cases file must be a YAML list of cases", source=source)
+    except RuleSetError as exc:
+        problems.add(exc)
+        return []
     rules = {r.id: r for r in compiled.rules}
     cases: list[Case] = []
     names: set[tuple[str, str]] = set()
     for index, item in enumerate(raw):
-        where = f"case {index}"
-        if not isinstance(item, dict):
-            raise RuleSetError("a case must be a mapping", source=source, where=where)
         try:
-            spec = CaseSpec.model_validate(item)
-        except ValidationError as exc:
-            error = validation_error(exc, item, source)
-            raise RuleSetError(error.message, source=source, where=f"{where}: {error.where}") from None
-        where = f"case {index} ({spec.name})"
-        rule = rules.get(spec.rule)
-        if rule is None:
-            raise RuleSetError(f"rule {spec.rule!r} is not in rule set {ruleset_id!r}", source=source, where=where)
-        if (spec.rule, spec.name) in names:
-            raise RuleSetError("duplicate case name for this rule", source=source, where=where)
-        names.add((spec.rule, spec.name))
-        as_of = spec.as_of or rule.spec.effective_from
-        if as_of is None:
-            raise RuleSetError(f"needs 'as_of': rule {spec.rule} has no effective_from", source=source, where=where)
-        facts = FactSet({n: _fact(n, v, source, f"{where}: facts.{n}") for n, v in spec.facts.items()})
-        cases.append(Case(ruleset_id, spec, facts, as_of, source, index))
+            case = _case(ruleset_id, rules, item, source, index)
+            if (case.spec.rule, case.spec.name) in names:
+                where = f"case {index} ({case.spec.name})"
+                raise RuleSetError("duplicate case name for this rule", source=source, where=where)
+        except RuleSetError as exc:
+            problems.add(exc)
+            continue
+        names.add((case.spec.rule, case.spec.name))
+        cases.append(case)
     return cases
+
+
+def _case(ruleset_id: str, rules: dict[str, CompiledRule], item: Any, source: str, index: int) -> Case:
+    """One case of a cases file, validated against the rule set's rules; RuleSetError on a defect."""
+    where = f"case {index}"
+    if not isinstance(item, dict):
+        raise RuleSetError("a case must be a mapping", source=source, where=where)
+    try:
+        spec = CaseSpec.model_validate(item)
+    except ValidationError as exc:
+        error = validation_error(exc, item, source)
+        raise RuleSetError(error.message, source=source, where=f"{where}: {error.where}") from None
+    where = f"case {index} ({spec.name})"
+    rule = rules.get(spec.rule)
+    if rule is None:
+        raise RuleSetError(f"rule {spec.rule!r} is not in rule set {ruleset_id!r}", source=source, where=where)
+    as_of = spec.as_of or rule.spec.effective_from
+    if as_of is None:
+        raise RuleSetError(f"needs 'as_of': rule {spec.rule} has no effective_from", source=source, where=where)
+    facts = FactSet({n: _fact(n, v, source, f"{where}: facts.{n}") for n, v in spec.facts.items()})
+    return Case(ruleset_id, spec, facts, as_of, source, index)
 
 
 def _fact(name: str, raw: Any, source: str, where: str) -> Fact:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from compliance.errors import RuleSetError
 from compliance.rules.book import RuleBook, RuleSetInfo
 from compliance.rules.cases import load_cases
 from compliance.rules.compiler import GroupResolver, facts_read
 from compliance.rules.describe import describe
 from compliance.rules.loader import load_rulesets
 from compliance.rules.plain import Condition
+from compliance.rules.problems import Problems
 
 
 def list_rules(book: RuleBook) -> list[dict[str, Any]]:
@@ -67,7 +69,25 @@ def validate_paths(
     Returns the identity of each valid rule set; the cases themselves are only parsed here
     (``compliance rules test`` runs them).
     """
-    book = load_rulesets(paths, group_resolver=group_resolver)
+    infos, problems = find_problems(paths, group_resolver=group_resolver)
+    if problems:
+        raise problems[0]
+    return infos
+
+
+def find_problems(
+    paths: Sequence[Path] | None = None, *, group_resolver: GroupResolver | None = None
+) -> tuple[list[RuleSetInfo], list[RuleSetError]]:
+    """Every defect of the rule-set files and their cases files in one pass: each file's schema
+    errors, each rule and named condition that does not compile, duplicates and dangling links
+    across files, each faulty case. Returns the rule sets with no defect (their cases included)
+    and the problems, in the order found."""
+    problems = Problems(collect=True)
+    book = load_rulesets(paths, group_resolver=group_resolver, problems=problems)
+    valid: list[RuleSetInfo] = []
     for info in book.rulesets:
-        load_cases(book, info.id)
-    return book.rulesets
+        before = problems.count()
+        load_cases(book, info.id, problems=problems)
+        if problems.count() == before:
+            valid.append(info)
+    return valid, problems.found

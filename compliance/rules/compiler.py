@@ -17,6 +17,7 @@ from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.rules.operators import INTERVAL_TESTS, Tri, interval_in, tri_not
 from compliance.rules.plain import Condition, group_of
+from compliance.rules.problems import RAISE, Problems
 
 Log = list[dict[str, Any]]
 Compiled = Callable[[Mapping[str, Fact], Log], Tri]
@@ -57,10 +58,14 @@ class ConditionCompiler:
         assert cond.use is not None
         return self._use(cond.use, part, f"{where}.use")
 
-    def compile_named(self) -> None:
-        """Compile every named condition, so defects in unused ones are reported too."""
+    def compile_named(self, problems: Problems = RAISE) -> None:
+        """Compile every named condition, so defects in unused ones are reported too (to
+        ``problems``: raised at once, or collected one per condition)."""
         for name in self._named:
-            self._use(name, "when", f"conditions.{name}")
+            try:
+                self._use(name, "when", f"conditions.{name}")
+            except RuleSetError as exc:
+                problems.add(exc)
 
     def _use(self, name: str, part: str, where: str) -> Compiled:
         key = (name, part)

@@ -15,8 +15,12 @@ of :data:`compliance.rules.operators.OPERATORS` and ``fact`` a key of ``FACT_SPE
 Every model forbids unknown keys and uses strict types, so a typo is a load error rather than
 a rule that silently never fires. Numbers written as ``1e25`` (which YAML 1.1 reads as a
 string) are accepted as numeric thresholds; any other string where a number belongs is an
-error. Values may name a country group as ``{group: D5}``; groups are resolved when the rule
-set is compiled, by the resolver the caller passes to the loader.
+error. The value of ``in`` / ``not_in`` on a string fact such as ``destination_country`` may
+name a country group as ``{group: D5}``, alone or among codes (``[{group: D5}, MO]``); it
+stands for the group's ISO codes, resolved when the rule set is compiled by the resolver the
+caller passes to the loader. ``destination_groups`` holds group names itself, so it is tested
+with the names: ``{fact: destination_groups, op: contains, value: D5}`` or ``intersects``
+with a list. A ``{group: ...}`` anywhere else is an error that says which form to write.
 """
 
 from __future__ import annotations
@@ -175,6 +179,8 @@ class Condition(_Strict):
 
 def _normalise_value(fact: str, kind: Kind, operand: Operand, value: Any) -> Any:
     """Check a leaf's value against the operator's operand and the fact's kind; return it cleaned."""
+    if operand is not Operand.LIST:
+        _no_group(fact, value)
     if operand is Operand.NUMBER:
         number = as_number(value)
         if number is None:
@@ -210,6 +216,23 @@ def _normalise_value(fact: str, kind: Kind, operand: Operand, value: Any) -> Any
         else:
             out.append(_scalar(fact, kind, item))
     return out
+
+
+def _no_group(fact: str, value: Any) -> None:
+    """Refuse ``{group: NAME}`` where it cannot stand, naming the form that would work."""
+    items = value if isinstance(value, list) else [value]
+    named = next((v.get("group") for v in items if isinstance(v, dict) and "group" in v), None)
+    if named is None:
+        return
+    if fact in VALUE_DOMAINS:
+        raise ValueError(
+            f"{fact} holds group names: write the name ({named!r}), not {{group: {named}}} "
+            f"(e.g. {{fact: {fact}, op: contains, value: {named}}})"
+        )
+    raise ValueError(
+        f"{{group: {named}}} stands for the group's countries, so it only works with 'in' or 'not_in' "
+        f"(e.g. {{fact: destination_country, op: in, value: {{group: {named}}}}})"
+    )
 
 
 def _scalar(fact: str, kind: Kind, value: Any) -> Any:

@@ -210,3 +210,19 @@ def test_shipped_rule_sets_load_and_carry_versions() -> None:
     assert {"eu-ai-act-gpai", "us-bis-ai-diffusion", "us-bis-advanced-computing", "org-open-release"} <= ids
     assert all(info.version and len(info.sha256) == 64 for info in book.rulesets)
     assert len(book) == len({r.id for r in book.rules})
+
+
+def test_group_values_in_named_conditions_resolve_with_the_shipped_groups(write_set: WriteSet) -> None:
+    from compliance.hardware.destinations import group_members
+
+    conditions = {
+        "embargoed": {"fact": "destination_country", "op": "in", "value": {"group": "D5"}},
+        "elsewhere": {"fact": "destination_country", "op": "not_in", "value": [{"group": "D5"}, "MO"]},
+    }
+    rules = [rule("t.in", when={"use": "embargoed"}), rule("t.out", when={"use": "elsewhere"})]
+    book = load_rulesets([write_set(ruleset(rules=rules, conditions=conditions))], group_resolver=group_members)
+    as_of = book.rule("t.in").spec.effective_from
+    assert as_of is not None
+    verdicts = {f.rule_id: f.verdict.value for f in book.evaluate(facts(destination_country="CN"), as_of=as_of)}
+    assert verdicts == {"t.in": "triggered", "t.out": "not_triggered"}
+    assert "CN" in group_members("D5")

@@ -97,6 +97,24 @@ RULE_DEFECTS: list[tuple[str, dict[str, Any], str, str]] = [
         "only works with string facts",
     ),
     (
+        "group reference where destination_groups wants a group name",
+        {"when": {"fact": "destination_groups", "op": "contains", "value": {"group": "D5"}}},
+        "when",
+        "destination_groups holds group names: write the name ('D5')",
+    ),
+    (
+        "group references in an intersects list",
+        {"when": {"fact": "destination_groups", "op": "intersects", "value": [{"group": "D5"}]}},
+        "when",
+        "{fact: destination_groups, op: contains, value: D5}",
+    ),
+    (
+        "group reference with eq",
+        {"when": {"fact": "destination_country", "op": "eq", "value": {"group": "D5"}}},
+        "when",
+        "only works with 'in' or 'not_in'",
+    ),
+    (
         "inverted dates",
         {"effective_from": date(2025, 5, 13), "effective_until": date(2025, 1, 13)},
         "rule t.rule",

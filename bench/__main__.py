@@ -19,6 +19,7 @@ BENCHES = [
     "hub_speed",
     "service_speed",
     "dashboard_speed",
+    "derivation_matches",
 ]
 
 

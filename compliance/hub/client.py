@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from compliance.errors import AccessDenied, HubError, ModelNotFound
+from compliance.errors import AccessDenied, ComplianceError, HubError, ModelNotFound
 from compliance.hub.access import GRANT_SECONDS, AccessLedger, visibility_of
 from compliance.hub.cache import HubCache, is_sha
 from compliance.hub.errors import (
@@ -55,6 +55,8 @@ BACKOFF_CAP = 8.0
 MIN_REQUEST_SECONDS = 0.05
 MAX_ERROR_BODY = 1024 * 1024
 MAX_REDIRECTS = 3
+# Weight files whose LFS sha256 is asked for in one paths-info request (a 405B model has 191 shards).
+MAX_HASHED_PATHS = 256
 
 
 # --- the boundary ----------------------------------------------------------------------------
@@ -324,6 +326,29 @@ class HubClient:
             self.access.grant(repo_id, self.token)
 
     # -- files --------------------------------------------------------------------------------
+
+    def weight_hashes(self, repo_id: str, sha: str, paths: list[str], budget: Budget) -> list[str]:
+        """The LFS sha256 the hub reports for each of ``paths`` at commit ``sha`` (one ``paths-info``
+        request; no content is read). Offline or on any error, none: a copy is then not provable."""
+        if self.offline or not paths:
+            return []
+        from huggingface_hub import HfApi
+
+        from compliance import __version__
+
+        api = HfApi(endpoint=self.endpoint, token=self.token, library_name="compliance", library_version=__version__)
+
+        def call(timeout: float) -> list[str]:
+            with translate_errors(repo_id, sha, endpoint=self.endpoint, token_given=bool(self.token), parsing=True):
+                entries = api.get_paths_info(repo_id, paths[:MAX_HASHED_PATHS], revision=sha, token=self.token)
+            found = (getattr(getattr(e, "lfs", None), "sha256", None) for e in entries)
+            return sorted({h for h in found if isinstance(h, str) and len(h) == 64})
+
+        try:
+            with self._noting_access(repo_id, served=False):
+                return self._retrying(f"listing the weight files of {repo_id}", budget, call)
+        except ComplianceError:
+            return []
 
     def read_file(
         self, repo_id: str, revision: str, filename: str, budget: Budget, *, max_bytes: int

@@ -561,20 +561,23 @@ class Walker:
 
         assert node.got is not None and node.info is not None and node.facts is not None
         refused = bool(node.info.gated) and node.got.art.card is None  # no access to the files: ask no more
-        if (
-            not node.fp.dims
-            and not refused
-            and known_index().shares_total(node.fp.total, node.model_id, node.info.created_at)
-        ):
-            # Cheap evidence first: a known model of the same size makes the config worth reading
-            # (small, cached by sha) to compare layouts.
-            self.gatherer.read_config(node.got)
-            node.fp = node.fp.merged(node_fingerprint(node.got))
+        weights: list[str] = []
+        if not refused and known_index().shares_total(node.fp.total, node.model_id, node.info.created_at):
+            # Cheap evidence first: a known model of the same size makes the config (small, cached by
+            # sha) worth reading to compare layouts, and the weight files' LFS sha256 worth asking for.
+            if not node.fp.dims:
+                self.gatherer.read_config(node.got)
+                node.fp = node.fp.merged(node_fingerprint(node.got))
+            files = [f for f in node.info.siblings or () if f.endswith(".safetensors") and "/" not in f]
+            if node.info.sha and files:
+                weights = self.client.weight_hashes(node.model_id, node.info.sha, files, self.budget)
         headers = node.got.art.headers
         names = names_digest(headers.tensors) if headers is not None and headers.total else None
         fp = node.fp
         layout = Layout(dict(fp.dims), total=fp.total, shapes=fp.shapes, names=names, model_type=fp.model_type)
-        derived = compare_with_known(node.model_id, layout, bases=node.bases, created=node.info.created_at)
+        derived = compare_with_known(
+            node.model_id, layout, bases=node.bases, created=node.info.created_at, weights=weights
+        )
         for fact in derived.facts:
             if fact.name not in node.facts:  # a declaration wins
                 node.facts.set(fact)

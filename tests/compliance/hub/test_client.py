@@ -175,3 +175,19 @@ def test_budget_arithmetic() -> None:
     now[0] = 102.0
     with pytest.raises(HubError, match="budget of 2 s used up before x"):
         budget.request_timeout(10.0, "x")
+
+
+def test_weight_hashes_are_the_lfs_sha256_the_hub_reports(hub: HubServer, run: Run) -> None:
+    from web.hubserver.demo import DemoRegistry
+
+    model = "openbmb/MiniCPM-Llama3-V-2_5"
+    client = run.client()
+    info = client.model_info(model, None, client.new_budget())
+    files = sorted(f for f in info.siblings or () if f.endswith(".safetensors"))
+    assert info.sha is not None and files
+    repo = DemoRegistry().get(model)
+    assert repo is not None
+    expected = sorted(f.sha256 for f in repo.main.weight_files())
+    assert client.weight_hashes(model, info.sha, files, client.new_budget()) == expected
+    offline = run.client(hub_offline=True)
+    assert offline.weight_hashes(model, info.sha, files, offline.new_budget()) == []

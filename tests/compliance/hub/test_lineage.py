@@ -285,6 +285,8 @@ def test_undeclared_copy_is_flagged_against_the_shipped_index_in_a_fresh_process
     assert "known since 2024-05-19" in row["note"] and "15 config hyper-parameters" in row["note"]
     fact = copy.facts.get("undeclared_derivation")
     assert fact is not None and fact.value is True and fact.method == "known-index"
+    assert "byte-identical" not in row["note"]  # its weight files' sha256 (asked for) are its own
+    assert f"/api/models/{COPY}/paths-info/{copy.model.sha}" in [e["path"] for e in hub_requests(hub)]
     assert any(MINICPM in e.source and "shared by no other known model" in e.detail for e in fact.evidence)
 
 

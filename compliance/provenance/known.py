@@ -394,7 +394,8 @@ def _family(layout: Layout, known: Sequence[KnownModel], shared_by: int) -> Know
         return None
     seen = Counter(family_name(m.architecture, m.model_type) for m in alike)
     family = seen.most_common(1)[0][0]
-    ordered = sorted(alike, key=lambda m: (bool(m.bases), _age(m)))
+    # Bases before derived models, dated before undated, oldest first: the family's originals.
+    ordered = sorted(alike, key=lambda m: (bool(m.bases), m.since is None, _age(m)))
     examples = tuple(m.model_id for m in ordered[:3])
     return KnownMatch("family", ordered[0], basis, shared_by, family=family, examples=examples)
 

@@ -61,7 +61,7 @@ class ModelRef(Record):
 class Inspection(Record):
     """Everything known about one model."""
 
-    __slots__ = ("model", "facts", "lineage", "warnings", "files_read", "bytes_read")
+    __slots__ = ("model", "facts", "lineage", "warnings", "files_read", "bytes_read", "fingerprint")
 
     def __init__(
         self,
@@ -71,6 +71,7 @@ class Inspection(Record):
         warnings: list[str] | None = None,
         files_read: list[str] | None = None,
         bytes_read: int = 0,
+        fingerprint: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.facts = facts
@@ -78,6 +79,9 @@ class Inspection(Record):
         self.warnings: list[str] = [] if warnings is None else warnings
         self.files_read: list[str] = [] if files_read is None else files_read
         self.bytes_read = bytes_read
+        # The model's structure as the service keeps it (a hub inspection only; see
+        # compliance.services.fingerprints): None when nothing was read to fingerprint.
+        self.fingerprint = fingerprint
 
 
 class Artefacts(Record):

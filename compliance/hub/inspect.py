@@ -21,10 +21,14 @@ from pathlib import Path
 from compliance.estimate.compute import PeakLookup
 from compliance.facts.model import Fact
 from compliance.hub.client import HubClient
-from compliance.hub.lineage import HubSession, Walker
+from compliance.hub.lineage import HubSession, Walker, stored_fingerprint
 from compliance.inspection import Inspection, ModelRef
 from compliance.settings import Settings
 from compliance.targets import Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from compliance.provenance.ports import KnownStore
 
 
 def inspect_hub(
@@ -40,6 +44,7 @@ def inspect_hub(
     cache_dir: Path | None = None,
     cache_writes: bool = True,
     client: HubClient | None = None,
+    known_store: KnownStore | None = None,
 ) -> Inspection:
     """Inspect ``target`` (a hub model ID, validated by :func:`compliance.targets.parse_target`).
 
@@ -48,13 +53,21 @@ def inspect_hub(
     against when no base model is declared; ``session`` holds the fingerprint index and
     recently inspected bases (default: one per process). ``client`` lets a caller reuse one
     client (and its request counters) across checks. ``cache_writes`` False reads the local
-    cache but does not add to it.
+    cache but does not add to it. ``known_store`` holds the fingerprints of the models the service
+    has seen, compared with the model besides the shipped index (none on the command line).
     """
     if target.model_id is None:
         raise ValueError("inspect_hub needs a hub model ID, not a local path")
     hub = client or HubClient(settings, cache_dir=cache_dir, cache_writes=cache_writes)
     walker = Walker.start(
-        hub, settings, session, peak_lookup=peak_lookup, use_exact=use_exact, thorough=thorough, references=references
+        hub,
+        settings,
+        session,
+        peak_lookup=peak_lookup,
+        use_exact=use_exact,
+        thorough=thorough,
+        references=references,
+        known_store=known_store,
     )
     node = walker.inspect(target.model_id, target.revision, declared=list(declared))
     assert node.info is not None and node.facts is not None
@@ -65,4 +78,5 @@ def inspect_hub(
         warnings=node.warnings,
         files_read=[*walker.described, *walker.gatherer.files],
         bytes_read=walker.gatherer.nbytes,
+        fingerprint=stored_fingerprint(node, hub),
     )

@@ -53,6 +53,8 @@ from compliance.provenance.known import known_index
 from compliance.targets import validate_model_id
 
 if TYPE_CHECKING:
+    from compliance.provenance.known import KnownModel
+    from compliance.provenance.ports import KnownStore
     from compliance.settings import Settings
 
 RELATIONS = ("finetune", "adapter", "merge", "quantized")
@@ -249,6 +251,7 @@ class Node:
     ancestors: set[str] = field(default_factory=set)
     truncated: bool = False  # lineage cut by a cycle or the depth limit: not reusable elsewhere
     fp: Fingerprint = field(default_factory=Fingerprint)
+    weights: list[str] = field(default_factory=list)  # the weight files' LFS sha256, when asked for
 
 
 class HubSession:
@@ -343,6 +346,7 @@ class Walker:
         use_exact: bool = False,
         thorough: bool = False,
         references: Sequence[str] = (),
+        known_store: KnownStore | None = None,
     ) -> None:
         self.client = client
         self.budget = budget
@@ -353,6 +357,7 @@ class Walker:
         self.use_exact = use_exact
         self.thorough = thorough
         self.references = [validate_model_id(r) for r in references]
+        self.known_store = known_store  # the service's fingerprints of models it saw (None on the CLI)
         self.described: list[str] = []  # "model@sha (hub description)" for every model_info read
 
     @classmethod
@@ -534,7 +539,7 @@ class Walker:
                 result = same_architecture(node.fp, entry.fingerprint)
             if not result.same:
                 continue
-            if not known_index().distinctive(dict(node.fp.dims)) and entry.model_id not in self.references:
+            if not self._distinctive(node.fp) and entry.model_id not in self.references:
                 continue  # a layout many known models share (a public base's) says nothing by itself
             matched.add(entry.model_id)
             note = (
@@ -557,12 +562,21 @@ class Walker:
         """Compare the checked model with the shipped index (:mod:`compliance.provenance.derivation`): its
         facts, an ``undeclared`` lineage row unless one already names that model, and a warning."""
         from compliance.provenance.derivation import compare_with_known
-        from compliance.provenance.known import Layout, names_digest
+        from compliance.provenance.known import KnownIndex, Layout, names_digest
 
         assert node.got is not None and node.info is not None and node.facts is not None
         refused = bool(node.info.gated) and node.got.art.card is None  # no access to the files: ask no more
         weights: list[str] = []
-        if not refused and known_index().shares_total(node.fp.total, node.model_id, node.info.created_at):
+        if self.known_store is not None and not refused and not node.fp.dims:
+            # The service keeps every inspected model's hyper-parameters, so that a later check can
+            # compare its layout with this one: config.json is small and cached by sha.
+            self.gatherer.read_config(node.got)
+            node.fp = node.fp.merged(node_fingerprint(node.got))
+        headers = node.got.art.headers
+        names = names_digest(headers.tensors) if headers is not None and headers.total else None
+        seen = KnownIndex(tuple(self._seen(node.fp, names)), {})
+        same_size = (known_index(), seen)
+        if not refused and any(i.shares_total(node.fp.total, node.model_id, node.info.created_at) for i in same_size):
             # Cheap evidence first: a known model of the same size makes the config (small, cached by
             # sha) worth reading to compare layouts, and the weight files' LFS sha256 worth asking for.
             if not node.fp.dims:
@@ -571,12 +585,12 @@ class Walker:
             files = [f for f in node.info.siblings or () if f.endswith(".safetensors") and "/" not in f]
             if node.info.sha and files:
                 weights = self.client.weight_hashes(node.model_id, node.info.sha, files, self.budget)
-        headers = node.got.art.headers
-        names = names_digest(headers.tensors) if headers is not None and headers.total else None
+                node.weights = list(weights)
         fp = node.fp
         layout = Layout(dict(fp.dims), total=fp.total, shapes=fp.shapes, names=names, model_type=fp.model_type)
+        extra = self._seen(fp, names) if fp.dims_digest else list(seen.models)  # the layout may be new now
         derived = compare_with_known(
-            node.model_id, layout, bases=node.bases, created=node.info.created_at, weights=weights
+            node.model_id, layout, bases=node.bases, created=node.info.created_at, weights=weights, extra=extra
         )
         for fact in derived.facts:
             if fact.name not in node.facts:  # a declaration wins
@@ -584,6 +598,22 @@ class Walker:
         listed = {row["model"] for row in node.lineage if row.get("relation") == "undeclared"}
         node.lineage.extend(row for row in derived.lineage if row["model"] not in listed)
         node.warnings = _dedupe([*node.warnings, *derived.warnings])
+
+    def _seen(self, fp: Fingerprint, names: str | None) -> list[KnownModel]:
+        """The models the service has seen with this size, layout or tensor names (none on the CLI)."""
+        if self.known_store is None:
+            return []
+        return self.known_store.similar(total=fp.total, layout=fp.dims_digest, names=names, viewer=viewer(self.client))
+
+    def _distinctive(self, fp: Fingerprint) -> bool:
+        """Whether at most DISTINCTIVE_MAX known models, shipped or seen by the service, share this layout."""
+        from compliance.provenance.known import KnownIndex, combined
+
+        shipped = known_index()
+        if self.known_store is None:
+            return shipped.distinctive(dict(fp.dims))
+        seen = self.known_store.similar(total=None, layout=fp.dims_digest, names=None, viewer=viewer(self.client))
+        return KnownIndex(combined(shipped.models, seen), {}).distinctive(dict(fp.dims))
 
     def _config_fingerprint(self, entry: IndexEntry) -> Fingerprint:
         if not entry.sha or (entry.extra.get("gated") and not self.client.token):
@@ -611,6 +641,43 @@ class Walker:
             self.session.index.add(
                 IndexEntry(ref, info.sha, fp, bases, info.created_at, index_extra(info, self.client))
             )
+
+
+# A model with more tensors than this keeps its digests but not the list itself (a 90,000-tensor
+# mixture of experts would make one row megabytes long).
+MAX_STORED_TENSORS = 4096
+
+
+def stored_fingerprint(node: Node, client: HubClient) -> dict[str, Any] | None:
+    """What the service keeps of an inspected model's structure (a row of its ``fingerprints``
+    table): architecture, config hyper-parameters and their digest, parameter count, the tensors'
+    names, dtypes and shapes when the headers were read, the weight files' LFS sha256, the
+    declared bases, the publication date and who may see it. None when nothing structural is known."""
+    from compliance.provenance.known import names_digest
+
+    info, fp = node.info, node.fp
+    if info is None or not (fp.dims or fp.total or fp.shapes or node.weights):
+        return None
+    headers = node.got.art.headers if node.got is not None else None
+    listed = dict(headers.tensors) if headers is not None and headers.total else {}
+    tensors = [[name, t.dtype, list(t.shape)] for name, t in sorted(listed.items())]
+    return {
+        "model_ref": node.model_id,
+        "revision": (info.sha or node.revision or "main")[:64],
+        "architecture": fp.architecture,
+        "model_type": fp.model_type,
+        "layout": fp.dims_digest,
+        "dims": dict(fp.dims),
+        "parameters": fp.total,
+        "shapes": fp.shapes,
+        "names": names_digest(listed) if listed else None,
+        "tensors": tensors if 0 < len(tensors) <= MAX_STORED_TENSORS else None,
+        "weights": sorted(set(node.weights)),
+        "bases": list(node.bases),
+        "created": info.created_at,
+        **index_extra(info, client),
+        "gated": bool(info.gated),  # "auto" or "manual" on the hub: stored as gated or not
+    }
 
 
 def _base_facts(node: Node, endpoint: str) -> BaseFacts | None:

@@ -10,7 +10,7 @@ only shares a common family's layout (no lineage claimed), and a lineage row wit
 from __future__ import annotations
 
 from compliance.facts.model import Confidence, Evidence, Fact
-from compliance.provenance.known import DISTINCTIVE_MAX, KnownMatch, Layout, known_index, match_known
+from compliance.provenance.known import DISTINCTIVE_MAX, KnownMatch, Layout, combined, known_index, match_known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from typing import Any
 
     from compliance.inspection import Artefacts
+    from compliance.provenance.known import KnownModel
 
 INDEX_SOURCE = "compliance/data/known_models.json"
+SERVICE_SOURCE = "service fingerprints"
 
 
 class Derivation:
@@ -52,19 +54,27 @@ def compare_with_known(
     bases: Sequence[str],
     created: str | None,
     weights: Sequence[str] = (),
+    extra: Sequence[KnownModel] = (),
 ) -> Derivation:
-    """Compare one model with the shipped index; nothing is concluded when nothing is known of its layout."""
+    """Compare one model with the shipped index and ``extra`` models (those the service has seen,
+    from its :class:`~compliance.provenance.ports.KnownStore`); nothing is concluded when nothing
+    is known of its layout."""
     out = Derivation()
     if not layout.known and not weights:
         return out
-    known = known_index().models
+    shipped = known_index().models
+    known = combined(shipped, extra)
     found = match_known(layout, model_id=model_id, bases=bases, created=created, weights=weights, models=known)
     out.match = found
-    evidence = Evidence("known-index", INDEX_SOURCE, f"compared with {len(known)} known models")
+    compared = f"compared with {len(shipped)} known models"
+    if len(known) > len(shipped):
+        compared += f" and {len(known) - len(shipped)} the service has seen"
+    evidence = Evidence("known-index", INDEX_SOURCE, compared)
     if found is not None and found.kind in ("copy", "derivation"):
         text = found.describe()
         confidence = Confidence.CONFIDENT if found.kind == "copy" else Confidence.LIKELY
-        detail = Evidence("known-index", f"{INDEX_SOURCE}#{found.source.model_id}", text)
+        where = SERVICE_SOURCE if found.source.seen else INDEX_SOURCE
+        detail = Evidence("known-index", f"{where}#{found.source.model_id}", text)
         out.facts.append(
             Fact(
                 "undeclared_derivation", True, confidence=confidence, method="known-index", evidence=[detail, evidence]

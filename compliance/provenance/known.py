@@ -15,6 +15,9 @@ demo registry's configs and generated safetensors headers (and, optionally, from
 * ``since``: when the model was first published (the earlier model is the source of a copy);
 * ``bases``: the bases it declares (a model is never the undeclared derivation of its own child).
 
+The service adds the models it has seen (:mod:`compliance.provenance.ports`); those carry
+``seen``, the date the service first saw them, and ``source`` ``service``.
+
 This module is on every local check's path: plain slotted classes, no ``dataclasses``,
 ``typing`` or ``hashlib`` at import.
 """
@@ -49,7 +52,7 @@ class KnownModel(Record):
     """One entry of the shipped index."""
 
     __slots__ = ("model_id", "dims", "total", "shapes", "architecture", "model_type", "since", "bases", "weights",
-                 "names", "source")  # fmt: skip
+                 "names", "source", "seen")  # fmt: skip
 
     def __init__(
         self,
@@ -65,6 +68,7 @@ class KnownModel(Record):
         weights: Sequence[str] = (),
         names: str | None = None,
         source: str = "demo-registry",
+        seen: str | None = None,
     ) -> None:
         self.model_id = model_id
         self.dims = dict(dims)
@@ -77,6 +81,7 @@ class KnownModel(Record):
         self.weights = tuple(weights)
         self.names = names
         self.source = source
+        self.seen = seen  # when the service first saw it (None for the shipped index)
 
 
 class Layout(Record):
@@ -140,6 +145,9 @@ class KnownMatch(Record):
     def describe(self) -> str:
         """One sentence for a note, warning or fact."""
         since = f" (known since {self.source.since})" if self.source.since else ""
+        if self.source.seen:
+            published = f", published {self.source.since}" if self.source.since else ""
+            since = f" (known to the service since {self.source.seen}{published})"
         if self.kind == "copy":
             return f"a weight file is byte-identical to {self.source.model_id}'s{since}: {self.basis}"
         if self.kind == "derivation":
@@ -252,6 +260,18 @@ class KnownIndex(Record):
     def distinctive(self, dims: Mapping[str, int | bool]) -> bool:
         """Whether at most :data:`DISTINCTIVE_MAX` known models have this layout (an unknown layout is)."""
         return sum(1 for m in self.models if m.dims == dims) <= DISTINCTIVE_MAX
+
+
+def combined(models: Sequence[KnownModel], extra: Iterable[KnownModel]) -> tuple[KnownModel, ...]:
+    """``models`` followed by the ``extra`` models they do not already name (each model once:
+    a model in the shipped index and seen by the service counts once, as the shipped entry)."""
+    ids = {m.model_id for m in models}
+    out = list(models)
+    for m in extra:
+        if m.model_id not in ids:
+            ids.add(m.model_id)
+            out.append(m)
+    return tuple(out)
 
 
 def parse_known(data: Any, *, source: str = "known_models.json") -> KnownIndex:

@@ -297,6 +297,10 @@ def run_check(
     when another runner had finished the check first.
     """
     today = today or today_utc()
+    if inspector is None:
+        from compliance.services.fingerprints import store_inspector
+
+        inspector = store_inspector(session_factory)
     with session_scope(session_factory) as session:
         row = session.get(CheckRow, check_id)
         if row is None:
@@ -526,7 +530,8 @@ def write_results(session: Session, results: list[tuple[CheckRow, Result]]) -> l
 
     Writes the findings (replacing any earlier ones), the report and facts documents and the
     check's summary columns, with one statement per table for the whole list (a scan stores
-    its checks in batches). Returns each check's ``{rule_id: verdict}``, in order.
+    its checks in batches), and the structural fingerprint of each freshly inspected model
+    (:mod:`compliance.services.fingerprints`). Returns each check's ``{rule_id: verdict}``, in order.
     """
     if not results:
         return []
@@ -546,6 +551,9 @@ def write_results(session: Session, results: list[tuple[CheckRow, Result]]) -> l
             "b_report": pack_json(result.report.to_dict()),
             "b_facts": pack_json(result.inspection.facts.to_dict()),
         })  # fmt: skip
+    from compliance.services.fingerprints import record_fingerprints
+
+    record_fingerprints(session, [result.inspection for _, result in results])
     now = utcnow()
     session.exec(sa.delete(FindingRow).where(col(FindingRow.check_id).in_([row.id for row, _ in results])))
     if findings:

@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from compliance.facts.model import Fact
 from compliance.inspection import Inspection
 from compliance.settings import Settings
+
+if TYPE_CHECKING:
+    from compliance.provenance.ports import KnownStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,13 @@ def hub_inspector(
     declared: Sequence[Fact],
     settings: Settings,
     use_exact: bool,
+    known_store: KnownStore | None = None,
 ) -> Inspection:
-    """Inspect a model on the hub named by ``settings`` (the production :class:`Inspector`)."""
-    return _inspect_on_hub(model_id, revision, declared, settings, use_exact, cache_writes=True)
+    """Inspect a model on the hub named by ``settings`` (the production :class:`Inspector`);
+    ``known_store`` adds the fingerprints of models seen before to the shipped index."""
+    return _inspect_on_hub(
+        model_id, revision, declared, settings, use_exact, cache_writes=True, known_store=known_store
+    )
 
 
 def sweep_inspector(
@@ -86,6 +93,7 @@ def sweep_inspector(
     declared: Sequence[Fact],
     settings: Settings,
     use_exact: bool,
+    known_store: KnownStore | None = None,
 ) -> Inspection:
     """:func:`hub_inspector` for registry scans: reads the local hub cache but does not fill it.
 
@@ -93,7 +101,9 @@ def sweep_inspector(
     card and config to the cache (four files and their folders) cost about a fifth of a scan
     worker's time, for answers that are seldom asked again at the same commit.
     """
-    return _inspect_on_hub(model_id, revision, declared, settings, use_exact, cache_writes=False)
+    return _inspect_on_hub(
+        model_id, revision, declared, settings, use_exact, cache_writes=False, known_store=known_store
+    )
 
 
 def _inspect_on_hub(
@@ -104,6 +114,7 @@ def _inspect_on_hub(
     use_exact: bool,
     *,
     cache_writes: bool,
+    known_store: KnownStore | None = None,
 ) -> Inspection:
     from compliance.hub.inspect import inspect_hub
     from compliance.inspection import catalog_peak_lookup
@@ -117,6 +128,7 @@ def _inspect_on_hub(
         peak_lookup=catalog_peak_lookup(),
         use_exact=use_exact,
         cache_writes=cache_writes,
+        known_store=known_store,
     )
     return inspection
 

@@ -62,8 +62,9 @@ from compliance.services.checks import (
     today_utc,
     write_results,
 )
+from compliance.services.fingerprints import store_inspector
 from compliance.services.paging import Page, page_bounds
-from compliance.services.ports import Inspector, ListedModel, ModelLister, sweep_inspector
+from compliance.services.ports import Inspector, ListedModel, ModelLister
 from compliance.services.targets import target_spec
 from compliance.services.waivers import waivers_for_checks
 from compliance.settings import Settings
@@ -190,7 +191,8 @@ def run_scan(
     """Run (or resume) a scan to the end; returns the finished scan. See the module docstring.
 
     ``lister`` is required for a registry scan; ``inspector`` defaults to the hub, read
-    without filling the local hub cache (:func:`~compliance.services.ports.sweep_inspector`);
+    without filling the local hub cache (:func:`~compliance.services.ports.sweep_inspector`),
+    each model compared with the fingerprints the service stored (:mod:`compliance.services.fingerprints`);
     ``rulebook`` defaults to the sets in ``settings.rules_paths`` or the shipped ones.
     ``follower`` marks a runner that joins a live one (started beside it for the same scan):
     its ``lister`` replays what the lead stored, so it records nothing of the listing itself,
@@ -200,7 +202,8 @@ def run_scan(
     from compliance.check import load_rulebook
 
     book = rulebook if rulebook is not None else load_rulebook(list(settings.rules_paths) or None)
-    run = _Run(session_factory, scan_id, settings=settings, inspector=inspector or sweep_inspector, book=book,
+    inspect = inspector or store_inspector(session_factory, sweep=True)
+    run = _Run(session_factory, scan_id, settings=settings, inspector=inspect, book=book,
                today=today or today_utc())  # fmt: skip
     with session_scope(session_factory) as session:
         scan = session.get(ScanRow, scan_id)

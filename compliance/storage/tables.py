@@ -549,3 +549,46 @@ class AuditEventRow(Base, table=True):
     object_type: str = Field(max_length=32)
     object_id: str = Field(max_length=200)
     detail: dict[str, Any] | None = _json()
+
+
+# --- structural fingerprints --------------------------------------------------------------
+
+
+class FingerprintRow(Base, table=True):
+    """The structure of a model the service inspected (a check or a scan), one row per revision.
+
+    Kept so that a later check, in any process, compares its model with every model the service
+    has seen (:mod:`compliance.services.fingerprints`). ``layout`` digests ``dims`` (the config's
+    structural hyper-parameters); ``shapes`` and ``names`` digest the tensor shapes and the
+    tensor names with layer numbers folded, from the safetensors headers, whose tensors
+    (name, dtype, shape) are in ``tensors``; ``weights`` holds the weight files' LFS sha256.
+    ``created`` is the model's publication date (the older of two alike models is the source);
+    ``first_seen`` is when the service first saw it. A gated or private model's row is shown
+    only to the ``viewer`` (a hash of the token) who read it.
+    """
+
+    __tablename__ = "fingerprints"
+    __table_args__ = (
+        sa.UniqueConstraint("model_ref", "revision"),
+        sa.Index("ix_fingerprints_layout", "layout"),
+        sa.Index("ix_fingerprints_parameters", "parameters"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_ref: str = Field(max_length=200)
+    revision: str = Field(max_length=64)  # the commit sha, or the revision as asked when none is known
+    architecture: str | None = Field(default=None, max_length=200)
+    model_type: str | None = Field(default=None, max_length=100)
+    layout: str | None = Field(default=None, max_length=32)
+    dims: dict[str, Any] | None = _json()
+    parameters: int | None = Field(default=None, sa_type=sa.BigInteger)
+    shapes: str | None = Field(default=None, max_length=32)
+    names: str | None = Field(default=None, max_length=32)
+    tensors: list[Any] | None = _json()
+    weights: list[str] | None = _json()
+    bases: list[str] | None = _json()
+    created: str | None = Field(default=None, max_length=32)
+    gated: bool | None = None
+    private: bool | None = None
+    viewer: str | None = Field(default=None, max_length=32)
+    first_seen: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -117,3 +117,17 @@ def test_revision_0002_gives_existing_accounts_a_session_generation_and_goes_bac
             assert connection.execute(sa.text("SELECT count(*) FROM users")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_revision_0004_adds_the_fingerprints_table_and_goes_back(empty_url: str) -> None:
+    upgrade(empty_url, "0003")
+    assert "fingerprints" not in _tables(empty_url)
+    upgrade(empty_url, "0004")
+    engine = sa.create_engine(empty_url)
+    try:
+        unique = {tuple(u["column_names"]) for u in sa.inspect(engine).get_unique_constraints("fingerprints")}
+        assert ("model_ref", "revision") in unique
+    finally:
+        engine.dispose()
+    downgrade(empty_url, "0003")
+    assert "fingerprints" not in _tables(empty_url) and "checks" in _tables(empty_url)

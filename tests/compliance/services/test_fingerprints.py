@@ -127,3 +127,25 @@ def test_a_gated_models_fingerprint_is_shown_only_to_its_reader(session_factory:
     assert (
         datetime.now(UTC).date().isoformat() == store.similar(total=7, layout=None, names=None, viewer="reader")[0].seen
     )
+
+
+def test_a_model_that_declares_its_base_is_never_flagged_against_a_stored_model(
+    session_factory: SessionFactory, hub: HubServer, tmp_path: Path
+) -> None:
+    settings = _settings(hub, tmp_path)
+    model = "Qwen/Qwen3-30B-A3B"  # declares Qwen/Qwen3-30B-A3B-Base
+    _check(session_factory, settings, model)
+    (stored,) = _rows(session_factory, model)
+    # An older model of another publisher with the same rare layout and the same weight files.
+    values = stored.model_dump(exclude={"id", "first_seen"}) | {
+        "model_ref": "elsewhere/moe",
+        "created": "2020-01-01",
+        "weights": ["0" * 64],
+    }
+    with session_scope(session_factory) as session:
+        record_fingerprints(session, [Inspection(ModelRef("elsewhere/moe", "hub"), FactSet({}), fingerprint=values)])
+
+    report = _check(session_factory, settings, model)
+    fact = report["facts"]["undeclared_derivation"]
+    assert fact["value"] is False and "declares its base" in fact["note"]
+    assert not [r for r in report["lineage"] if r["relation"] == "undeclared"]

@@ -181,7 +181,7 @@ def _help_lines(f: dict[str, Any]) -> list[tuple[str, str]]:
         ("status", "Status"),
         ("effective_from", "In force from"),
         ("effective_until", "In force until"),
-        ("what_if", "What would change it"),
+        ("what_if", "Verdict if it were in force"),
     ):
         value = f.get(key)
         if value:

@@ -574,6 +574,7 @@ class Walker:
             node.fp = node.fp.merged(node_fingerprint(node.got))
         headers = node.got.art.headers
         names = names_digest(headers.tensors) if headers is not None and headers.total else None
+        digest = node.fp.dims_digest
         seen = KnownIndex(tuple(self._seen(node.fp, names)), {})
         same_size = (known_index(), seen)
         if not refused and any(i.shares_total(node.fp.total, node.model_id, node.info.created_at) for i in same_size):
@@ -588,7 +589,8 @@ class Walker:
                 node.weights = list(weights)
         fp = node.fp
         layout = Layout(dict(fp.dims), total=fp.total, shapes=fp.shapes, names=names, model_type=fp.model_type)
-        extra = self._seen(fp, names) if fp.dims_digest else list(seen.models)  # the layout may be new now
+        # Asked again only when the gate's config read gave a layout the first look-up did not have.
+        extra = self._seen(fp, names) if fp.dims_digest != digest else list(seen.models)
         derived = compare_with_known(
             node.model_id, layout, bases=node.bases, created=node.info.created_at, weights=weights, extra=extra
         )

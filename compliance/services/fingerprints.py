@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from compliance.facts.model import Fact
 from compliance.inspection import Inspection
@@ -24,11 +24,14 @@ from compliance.provenance.known import KnownModel
 from compliance.services.ports import Inspector, hub_inspector
 from compliance.settings import Settings
 from compliance.storage.db import SessionFactory, insert_ignore, session_scope
-from compliance.storage.tables import FingerprintRow, utcnow
+from compliance.storage.tables import FingerprintRow, table_of, utcnow
 
-# Rows read per look-up and key: enough to tell a rare layout (at most DISTINCTIVE_MAX models)
-# from a common one and to find the oldest candidates, without reading thousands of fine-tunes.
-MAX_ROWS = 200
+# Rows read per look-up and key (the first seen): enough to tell a rare layout (at most
+# DISTINCTIVE_MAX models) from a common one and to find the oldest candidates, without reading the
+# thousands of rows a popular base's fine-tunes leave; each key has an index ending in ``id``.
+MAX_ROWS = 32
+_READ = ("id", "model_ref", "architecture", "model_type", "dims", "parameters", "shapes", "names", "weights",
+         "bases", "created", "first_seen")  # fmt: skip
 _COLUMNS = frozenset(FingerprintRow.model_fields)
 
 
@@ -53,44 +56,26 @@ class StoredFingerprints:
         self.session_factory = session_factory
 
     def similar(self, *, total: int | None, layout: str | None, names: str | None, viewer: str) -> list[KnownModel]:
-        """The models seen with this parameter count, layout digest or tensor-names digest."""
-        keys = [(FingerprintRow.parameters, total), (FingerprintRow.layout, layout), (FingerprintRow.names, names)]
-        found: list[FingerprintRow] = []
+        """The models seen with this parameter count, layout digest or tensor-names digest (the
+        first :data:`MAX_ROWS` rows seen for each; the tensor lists are not read)."""
+        c = table_of(FingerprintRow).c
+        visible = sa.or_(c.viewer == viewer, sa.and_(sa.not_(sa.func.coalesce(c.gated, False)),
+                                                      sa.not_(sa.func.coalesce(c.private, False))))  # fmt: skip
+        columns = [c[name] for name in _READ]
+        found: list[Any] = []
         with session_scope(self.session_factory) as session:
-            for column, value in keys:
-                if value is None:
-                    continue
-                query = (
-                    select(FingerprintRow)
-                    .where(col(column) == value)
-                    .where(
-                        sa.or_(
-                            sa.not_(sa.func.coalesce(col(FingerprintRow.gated), False)),
-                            col(FingerprintRow.viewer) == viewer,
-                        )
-                    )
-                    .where(
-                        sa.or_(
-                            sa.not_(sa.func.coalesce(col(FingerprintRow.private), False)),
-                            col(FingerprintRow.viewer) == viewer,
-                        )
-                    )
-                    .order_by(col(FingerprintRow.first_seen), col(FingerprintRow.id))
-                    .limit(MAX_ROWS)
-                )
-                found.extend(session.exec(query).all())
-            return _models(found)
+            for column, value in ((c.parameters, total), (c.layout, layout), (c.names, names)):
+                if value is not None:
+                    query = sa.select(*columns).where(column == value, visible).order_by(c.id).limit(MAX_ROWS)
+                    found.extend(session.connection().execute(query).all())
+        # One entry per model: the revision the service saw first.
+        first: dict[str, Any] = {}
+        for row in sorted(found, key=lambda r: r.id):
+            first.setdefault(row.model_ref, row)
+        return [_known(row) for row in first.values()]
 
 
-def _models(rows: Sequence[FingerprintRow]) -> list[KnownModel]:
-    # One entry per model: the revision the service saw first, with the earliest first_seen.
-    first: dict[str, FingerprintRow] = {}
-    for row in sorted(rows, key=lambda r: (r.first_seen, r.id or 0)):
-        first.setdefault(row.model_ref, row)
-    return [_known(row) for row in first.values()]
-
-
-def _known(row: FingerprintRow) -> KnownModel:
+def _known(row: Any) -> KnownModel:
     dims = {str(k): v for k, v in (row.dims or {}).items() if isinstance(v, int)}
     return KnownModel(
         row.model_ref,

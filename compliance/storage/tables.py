@@ -570,8 +570,10 @@ class FingerprintRow(Base, table=True):
     __tablename__ = "fingerprints"
     __table_args__ = (
         sa.UniqueConstraint("model_ref", "revision"),
-        sa.Index("ix_fingerprints_layout", "layout"),
-        sa.Index("ix_fingerprints_parameters", "parameters"),
+        # Each look-up reads the first rows seen for one key: the index ends in id to serve the order.
+        sa.Index("ix_fingerprints_layout_id", "layout", "id"),
+        sa.Index("ix_fingerprints_parameters_id", "parameters", "id"),
+        sa.Index("ix_fingerprints_names_id", "names", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -47,12 +47,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fingerprints")),
         sa.UniqueConstraint("model_ref", "revision", name=op.f("uq_fingerprints_model_ref_revision")),
     )
-    op.create_index("ix_fingerprints_layout", "fingerprints", ["layout"])
-    op.create_index("ix_fingerprints_parameters", "fingerprints", ["parameters"])
+    op.create_index("ix_fingerprints_layout_id", "fingerprints", ["layout", "id"])
+    op.create_index("ix_fingerprints_parameters_id", "fingerprints", ["parameters", "id"])
+    op.create_index("ix_fingerprints_names_id", "fingerprints", ["names", "id"])
 
 
 def downgrade() -> None:
     """Undo this revision."""
-    op.drop_index("ix_fingerprints_parameters", table_name="fingerprints")
-    op.drop_index("ix_fingerprints_layout", table_name="fingerprints")
+    op.drop_index("ix_fingerprints_names_id", table_name="fingerprints")
+    op.drop_index("ix_fingerprints_parameters_id", table_name="fingerprints")
+    op.drop_index("ix_fingerprints_layout_id", table_name="fingerprints")
     op.drop_table("fingerprints")

@@ -45,6 +45,7 @@ def inspect_hub(
     cache_writes: bool = True,
     client: HubClient | None = None,
     known_store: KnownStore | None = None,
+    read_config: bool = True,
 ) -> Inspection:
     """Inspect ``target`` (a hub model ID, validated by :func:`compliance.targets.parse_target`).
 
@@ -54,7 +55,8 @@ def inspect_hub(
     recently inspected bases (default: one per process). ``client`` lets a caller reuse one
     client (and its request counters) across checks. ``cache_writes`` False reads the local
     cache but does not add to it. ``known_store`` holds the fingerprints of the models the service
-    has seen, compared with the model besides the shipped index (none on the command line).
+    has seen, compared with the model besides the shipped index (none on the command line); with one,
+    ``read_config`` False (a registry sweep) keeps the model's config unread unless a match needs it.
     """
     if target.model_id is None:
         raise ValueError("inspect_hub needs a hub model ID, not a local path")
@@ -68,6 +70,7 @@ def inspect_hub(
         thorough=thorough,
         references=references,
         known_store=known_store,
+        read_config=read_config,
     )
     node = walker.inspect(target.model_id, target.revision, declared=list(declared))
     assert node.info is not None and node.facts is not None

@@ -347,6 +347,7 @@ class Walker:
         thorough: bool = False,
         references: Sequence[str] = (),
         known_store: KnownStore | None = None,
+        read_config: bool = True,
     ) -> None:
         self.client = client
         self.budget = budget
@@ -358,6 +359,9 @@ class Walker:
         self.thorough = thorough
         self.references = [validate_model_id(r) for r in references]
         self.known_store = known_store  # the service's fingerprints of models it saw (None on the CLI)
+        # With a store, read every checked model's config so that its hyper-parameters are kept;
+        # a registry sweep does not (a third of its time): a later check reads them when it needs them.
+        self.read_config = read_config
         self.described: list[str] = []  # "model@sha (hub description)" for every model_info read
 
     @classmethod
@@ -567,7 +571,7 @@ class Walker:
         assert node.got is not None and node.info is not None and node.facts is not None
         refused = bool(node.info.gated) and node.got.art.card is None  # no access to the files: ask no more
         weights: list[str] = []
-        if self.known_store is not None and not refused and not node.fp.dims:
+        if self.known_store is not None and self.read_config and not refused and not node.fp.dims:
             # The service keeps every inspected model's hyper-parameters, so that a later check can
             # compare its layout with this one: config.json is small and cached by sha.
             self.gatherer.read_config(node.got)
@@ -591,6 +595,7 @@ class Walker:
         layout = Layout(dict(fp.dims), total=fp.total, shapes=fp.shapes, names=names, model_type=fp.model_type)
         # Asked again only when the gate's config read gave a layout the first look-up did not have.
         extra = self._seen(fp, names) if fp.dims_digest != digest else list(seen.models)
+        extra = self._complete(extra, node)
         derived = compare_with_known(
             node.model_id, layout, bases=node.bases, created=node.info.created_at, weights=weights, extra=extra
         )
@@ -606,6 +611,24 @@ class Walker:
         if self.known_store is None:
             return []
         return self.known_store.similar(total=fp.total, layout=fp.dims_digest, names=names, viewer=viewer(self.client))
+
+    def _complete(self, seen: list[KnownModel], node: Node) -> list[KnownModel]:
+        """Stored models of the checked model's size that could be its source but were kept without
+        hyper-parameters (seen by a sweep), with those read from their config at the stored commit
+        (at most :data:`MAX_UNDECLARED_CHECKS`; one that cannot be read stays as it is)."""
+        from compliance.provenance.known import could_be_source
+
+        assert node.info is not None
+        out: list[KnownModel] = []
+        budget = MAX_UNDECLARED_CHECKS
+        for m in seen:
+            incomplete = not m.dims and m.revision and m.total == node.fp.total
+            if budget and node.fp.dims and incomplete and could_be_source(m, node.model_id, node.info.created_at):
+                budget -= 1
+                fp = self._config_fingerprint(IndexEntry(m.model_id, m.revision, Fingerprint()))
+                m = m.replace(dims=dict(fp.dims)) if fp.dims else m
+            out.append(m)
+        return out
 
     def _distinctive(self, fp: Fingerprint) -> bool:
         """Whether at most DISTINCTIVE_MAX known models, shipped or seen by the service, share this layout."""

@@ -52,7 +52,7 @@ class KnownModel(Record):
     """One entry of the shipped index."""
 
     __slots__ = ("model_id", "dims", "total", "shapes", "architecture", "model_type", "since", "bases", "weights",
-                 "names", "source", "seen")  # fmt: skip
+                 "names", "source", "seen", "revision")  # fmt: skip
 
     def __init__(
         self,
@@ -69,6 +69,7 @@ class KnownModel(Record):
         names: str | None = None,
         source: str = "demo-registry",
         seen: str | None = None,
+        revision: str | None = None,
     ) -> None:
         self.model_id = model_id
         self.dims = dict(dims)
@@ -82,6 +83,7 @@ class KnownModel(Record):
         self.names = names
         self.source = source
         self.seen = seen  # when the service first saw it (None for the shipped index)
+        self.revision = revision  # the commit the service saw (its config can be read there)
 
 
 class Layout(Record):
@@ -260,6 +262,12 @@ class KnownIndex(Record):
     def distinctive(self, dims: Mapping[str, int | bool]) -> bool:
         """Whether at most :data:`DISTINCTIVE_MAX` known models have this layout (an unknown layout is)."""
         return sum(1 for m in self.models if m.dims == dims) <= DISTINCTIVE_MAX
+
+
+def could_be_source(known: KnownModel, model_id: str, created: str | None) -> bool:
+    """Whether ``known`` could be ``model_id``'s undeclared source: another model, of another
+    publisher, not its declared child, strictly older."""
+    return known.model_id != model_id and not _related(model_id, (), known) and _older(known, created)
 
 
 def combined(models: Sequence[KnownModel], extra: Iterable[KnownModel]) -> tuple[KnownModel, ...]:

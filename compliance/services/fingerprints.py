@@ -31,7 +31,7 @@ from compliance.storage.tables import FingerprintRow, table_of, utcnow
 # thousands of rows a popular base's fine-tunes leave; each key has an index ending in ``id``.
 MAX_ROWS = 32
 _READ = ("id", "model_ref", "architecture", "model_type", "dims", "parameters", "shapes", "names", "weights",
-         "bases", "created", "first_seen")  # fmt: skip
+         "bases", "created", "first_seen", "revision")  # fmt: skip
 _COLUMNS = frozenset(FingerprintRow.model_fields)
 
 
@@ -90,6 +90,7 @@ def _known(row: Any) -> KnownModel:
         names=row.names,
         source="service",
         seen=_day(row.first_seen),
+        revision=row.revision,
     )
 
 

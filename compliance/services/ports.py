@@ -129,6 +129,7 @@ def _inspect_on_hub(
         use_exact=use_exact,
         cache_writes=cache_writes,
         known_store=known_store,
+        read_config=cache_writes,  # a sweep, which fills no cache, reads no config it does not need
     )
     return inspection
 

@@ -6,6 +6,12 @@ A check or a scan stores the fingerprint its hub inspection produced
 :class:`~compliance.provenance.ports.KnownStore` a hub inspection consults through
 :func:`store_inspector`, so a model one process scanned is matched by a check in another, with
 the date the service first saw it.
+
+A check reads its model's config.json so that the hyper-parameters are kept; a registry sweep
+does not (it would cost a third of the scan's time) and keeps what it read: the hub's parameter
+count and class names, and headers and weight hashes when it read them. A later check that
+meets such a model of its own size, older and of another publisher, reads that model's config
+at the stored commit (:meth:`compliance.hub.lineage.Walker._complete`).
 """
 
 from __future__ import annotations

@@ -333,6 +333,8 @@ def run_check(
         raise
     try:
         return _store(session_factory, check_id, inspection, report, book_rulesets, job, on_store)
+    except sa.exc.SQLAlchemyError:
+        raise  # a deadlock or a lost connection: the caller's retry stores it (a scan puts the item back)
     except Exception as exc:
         # A result that cannot be stored must not leave the check running with no owner.
         message = f"internal error while storing the result: {type(exc).__name__}: {exc}"

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from compliance import ESTIMATOR_VERSION
@@ -238,6 +239,20 @@ def test_a_result_that_cannot_be_stored_fails_the_check_instead_of_leaving_it_ru
         assert row is not None and (row.status, row.exit_code, row.failure) == ("failed", 2, "internal")
         assert row.error is not None and "while storing the result: ValueError" in row.error
         assert findings_of(session, check_id) == []  # the failed transaction stored nothing of it
+
+
+def test_a_database_conflict_while_storing_leaves_the_check_to_be_retried(
+    session_factory: SessionFactory, settings: Settings, inspector: FakeInspector, book: Any
+) -> None:
+    # Two runners storing at once on PostgreSQL can deadlock; the scan puts the item back, so the
+    # check must not be failed on the way.
+    def conflicting(session: Session, row: CheckRow, verdicts: dict[str, str]) -> None:
+        raise sa.exc.OperationalError("INSERT ...", {}, Exception("deadlock detected"))
+
+    check_id = submit(session_factory)
+    with pytest.raises(sa.exc.OperationalError):
+        run(session_factory, check_id, settings=settings, inspector=inspector, rulebook=book, on_store=conflicting)
+    assert run(session_factory, check_id, settings=settings, inspector=inspector, rulebook=book).status == "done"
 
 
 def test_an_unknown_rule_set_fails_the_check(

@@ -7,6 +7,7 @@ passes plain values down. Variables are ``COMPLIANCE_*``; the hub client's conve
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -64,6 +65,14 @@ def _bounded(raw: str | None, name: str, default: T, kind: Callable[[str], T], w
         raise UsageError(f"{name} must be {what}, got {raw!r}") from None
     if value < minimum:
         raise UsageError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def seconds_between(raw: str | None, name: str, default: float, low: float, high: float) -> float:
+    """A duration in seconds from ``raw`` (``default`` when unset), refused unless finite and within [low, high]."""
+    value = _number(raw, name, default, minimum=low)
+    if not math.isfinite(value) or value > high:
+        raise UsageError(f"{name} must be between {low:g} and {high:g} seconds, got {raw!r}")
     return value
 
 
@@ -186,6 +195,12 @@ class Settings:
     # queue; scans with status queued for the scan queue) above which such submissions get 503.
     queue_depth: int = 500
     session_hours: float = 12.0  # a dashboard log-in lasts this long, however active
+    # A scan runner's lease: a live runner renews it every fifth of this; a runner whose lease
+    # ran out is taken for dead and its claimed models go back to the queue.
+    scan_lease_seconds: float = 15.0
+    # How long a worker's warm shutdown may take: runners finish the model in hand, hand the
+    # rest of their batch back, and any runner still busy at the end is released and stopped.
+    worker_shutdown_grace: float = 10.0
 
     @property
     def effective_database_url(self) -> str:
@@ -267,6 +282,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_per_minute=_count(get("API_PER_MINUTE"), "COMPLIANCE_API_PER_MINUTE", 120),
         queue_depth=_count(get("QUEUE_DEPTH"), "COMPLIANCE_QUEUE_DEPTH", 500),
         session_hours=_number(get("SESSION_HOURS"), "COMPLIANCE_SESSION_HOURS", 12.0, minimum=0.01),
+        scan_lease_seconds=seconds_between(
+            get("SCAN_LEASE_SECONDS"), "COMPLIANCE_SCAN_LEASE_SECONDS", 15.0, 2.0, 600.0
+        ),
+        worker_shutdown_grace=seconds_between(
+            get("WORKER_SHUTDOWN_GRACE"), "COMPLIANCE_WORKER_SHUTDOWN_GRACE", 10.0, 2.0, 3600.0
+        ),
     )
 
 

@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 FINAL_STATUSES = frozenset({CheckStatus.DONE, CheckStatus.FAILED})
 # A check that failed on a bug did not really run: the same code as an undecided gate.
 INTERNAL_EXIT_CODE = int(ExitCode.INCONCLUSIVE)
-INTERNAL_FAILURE = "internal"  # the failure kind of a check stopped by a bug or a lost worker
+INTERNAL_FAILURE = "internal"  # the failure kind of a check stopped by a bug
+# The failure kind of a check whose worker died (or was lost) too many times: running it again may help.
+LOST_FAILURE = "lost"
 MAX_ERROR_CHARS = 2000
 _UPLOAD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 _SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")

@@ -126,11 +126,23 @@ def _refuse_embedded(settings: Any) -> None:
 
 
 def worker(argv: list[str]) -> int:
-    """``compliance worker [--queues ci,interactive,scan] [--concurrency N]``: a Celery worker."""
-    from web.worker.celery_app import QUEUES
+    """``compliance worker [--queues ci,interactive,scan] [--concurrency N] [--no-housekeeping]
+    [--shutdown-grace SECONDS] [--lease SECONDS]``: a Celery worker."""
+    from compliance.settings import seconds_between
+    from web.worker.celery_app import HOUSEKEEPING_QUEUE, QUEUES
 
-    p = _parser("worker", "Run a Celery worker. Give the scan queue its own worker so sweeps never hold CI slots.")
-    p.add_argument("--queues", default=",".join(QUEUES), help="comma-separated queues, in order (default: all)")
+    work_queues = [q for q in QUEUES if q != HOUSEKEEPING_QUEUE]
+    p = _parser(
+        "worker",
+        "Run a Celery worker. Give the scan queue its own worker so sweeps never hold CI slots; "
+        f"every worker also takes the short {HOUSEKEEPING_QUEUE} tasks (the tick, scheduled starts) after its queues.",
+    )
+    p.add_argument("--queues", default=",".join(work_queues), help="comma-separated queues, in order (default: all)")
+    p.add_argument(
+        "--no-housekeeping",
+        action="store_true",
+        help=f"do not also consume the {HOUSEKEEPING_QUEUE} queue (some other worker must)",
+    )
     p.add_argument("--concurrency", type=int, default=None, help="pool processes (default: one per CPU)")
     p.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork")
     p.add_argument("--loglevel", default="INFO")
@@ -142,26 +154,55 @@ def worker(argv: list[str]) -> int:
         metavar="SECONDS",
         help="re-queue scans whose heartbeat is older than this (default 300)",
     )
+    p.add_argument(
+        "--shutdown-grace",
+        default=None,
+        metavar="SECONDS",
+        help="how long a warm shutdown may take, 2-3600 (default: COMPLIANCE_WORKER_SHUTDOWN_GRACE, 10)",
+    )
+    p.add_argument(
+        "--lease",
+        default=None,
+        metavar="SECONDS",
+        help="scan runner lease, 2-600 (default: COMPLIANCE_SCAN_LEASE_SECONDS, 15)",
+    )
     ns = p.parse_args(argv)
     queues = [q.strip() for q in ns.queues.split(",") if q.strip()]
     unknown = [q for q in queues if q not in QUEUES]
     if not queues or unknown:
         raise UsageError(f"--queues takes some of {', '.join(QUEUES)}; got {ns.queues!r}")
-    from web.worker.celery_app import create_celery
+    settings = load_settings()
+    grace = seconds_between(ns.shutdown_grace, "--shutdown-grace", settings.worker_shutdown_grace, 2.0, 3600.0)
+    lease = seconds_between(ns.lease, "--lease", settings.scan_lease_seconds, 2.0, 600.0)
+    consumed = worker_queues(queues, housekeeping=not ns.no_housekeeping)
+    from web.worker.celery_app import LEASE_KEY, SHUTDOWN_GRACE_KEY, create_celery
     from web.worker.tasks import RECOVER_AFTER_KEY
 
-    settings = load_settings()
     _require_drivers(settings)  # the worker opens the database in its first task, after the fork
     app = create_celery(settings)
+    app.conf[SHUTDOWN_GRACE_KEY] = grace
+    app.conf[LEASE_KEY] = lease
     if ns.recover_after is not None:
         app.conf[RECOVER_AFTER_KEY] = ns.recover_after
-    args = ["worker", "--queues", ",".join(queues), "--pool", ns.pool, "--loglevel", ns.loglevel]
+    args = ["worker", "--queues", ",".join(consumed), "--pool", ns.pool, "--loglevel", ns.loglevel]
     args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     if ns.concurrency:
         args += ["--concurrency", str(ns.concurrency)]
     args += ["--hostname", ns.hostname or f"{'+'.join(queues)}.%h.{_pid()}"]
     app.worker_main(args)
     return 0
+
+
+def worker_queues(queues: list[str], *, housekeeping: bool = True) -> list[str]:
+    """The queues a worker given ``queues`` consumes: those, then housekeeping (last, once) unless
+    ``housekeeping`` is false. Every pool takes the short housekeeping tasks, so one whose slots
+    are all held by scan runners does not leave the tick waiting."""
+    from web.worker.celery_app import HOUSEKEEPING_QUEUE
+
+    ordered = [q for q in dict.fromkeys(queues) if q != HOUSEKEEPING_QUEUE]
+    if housekeeping or HOUSEKEEPING_QUEUE in queues:
+        ordered.append(HOUSEKEEPING_QUEUE)
+    return ordered
 
 
 def _pid() -> int:

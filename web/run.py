@@ -6,7 +6,7 @@ Starts, each as its own process: the project's hub server with the demo registry
 SQLite and the broker kombu's SQLAlchemy transport, both files under ``COMPLIANCE_DATA_DIR``
 (default ``var/``): no server to install. It migrates the database, creates an admin token
 for this run, adds a demo scan target the first time, prints the URLs, and on Ctrl-C stops
-every child (SIGTERM, then SIGKILL after a grace period).
+every child (SIGTERM, then SIGKILL once the workers' shutdown grace and a margin have passed).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from compliance.settings import DEFAULT_ENDPOINT, Settings, load_settings
 
-GRACE_SECONDS = 10.0
+KILL_MARGIN_SECONDS = 5.0
 DEMO_AUTHOR = "demo-labs"
 
 
@@ -31,6 +31,7 @@ DEMO_AUTHOR = "demo-labs"
 class Children:
     """The started processes, stopped together."""
 
+    grace: float  # seconds from SIGTERM to SIGKILL, see kill_grace
     procs: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
 
     def start(self, name: str, args: list[str], env: dict[str, str], **kw: Any) -> subprocess.Popen[Any]:
@@ -48,19 +49,28 @@ class Children:
         return None
 
     def stop(self) -> None:
-        """SIGTERM every child, wait, then SIGKILL the ones still running."""
+        """SIGTERM every child, wait up to ``grace`` seconds, then SIGKILL the ones still running."""
         for proc in reversed(list(self.procs.values())):
             if proc.poll() is None:
                 # The main process only: a Celery worker then stops its pool children itself.
                 with contextlib.suppress(ProcessLookupError):
                     proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + GRACE_SECONDS
+        deadline = time.monotonic() + self.grace
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(proc, signal.SIGKILL)
                 proc.wait(timeout=5)
+
+
+def kill_grace(settings: Settings) -> float:
+    """How long ``make run`` waits after SIGTERM before it SIGKILLs a child.
+
+    A worker's warm shutdown may take ``COMPLIANCE_WORKER_SHUTDOWN_GRACE`` (10 s by default);
+    the SIGKILL comes a margin later, so it only stops a worker that overran its own grace.
+    """
+    return settings.worker_shutdown_grace + KILL_MARGIN_SECONDS
 
 
 def _signal_group(proc: subprocess.Popen[Any], sig: int) -> None:
@@ -110,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     env = dict(os.environ)
     env.setdefault("COMPLIANCE_DATA_DIR", str(settings.data_dir))
-    children = Children()
+    children = Children(grace=kill_grace(settings))
     stopping = False
 
     def on_signal(signum: int, _frame: Any) -> None:

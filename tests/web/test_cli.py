@@ -201,3 +201,74 @@ def test_a_missing_driver_is_one_printed_line_and_exit_4(env: Path, monkeypatch:
     result = subprocess.run([sys.executable, "-m", "web", "worker"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 4 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("error: the database driver 'psycopg2'") and "secret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "housekeeping", "consumed"),
+    [
+        (["scan"], True, ["scan", "housekeeping"]),
+        (["ci", "interactive"], True, ["ci", "interactive", "housekeeping"]),
+        (["scan"], False, ["scan"]),
+        (["housekeeping", "scan", "scan"], True, ["scan", "housekeeping"]),
+        (["housekeeping"], False, ["housekeeping"]),  # asked for by name: kept
+    ],
+)
+def test_every_worker_consumes_housekeeping_last(given: list[str], housekeeping: bool, consumed: list[str]) -> None:
+    assert cli.worker_queues(given, housekeeping=housekeeping) == consumed
+
+
+@pytest.fixture
+def started(env: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], Any]]:
+    """``cli.worker`` with Celery's worker_main recorded instead of run: (argv, app conf) per start."""
+    from celery import Celery
+
+    calls: list[tuple[list[str], Any]] = []
+    monkeypatch.setattr(Celery, "worker_main", lambda self, argv=None: calls.append((list(argv or []), self.conf)))
+    return calls
+
+
+def _option(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def test_the_worker_takes_its_queues_then_housekeeping_and_stores_grace_and_lease(
+    started: list[tuple[list[str], Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.worker.celery_app import LEASE_KEY, SHUTDOWN_GRACE_KEY
+
+    monkeypatch.setenv("COMPLIANCE_WORKER_SHUTDOWN_GRACE", "25")
+    assert cli.worker(["--queues", "scan", "--lease", "40"]) == 0
+    assert cli.worker(["--queues", "ci,interactive", "--no-housekeeping", "--shutdown-grace", "3"]) == 0
+    assert cli.worker([]) == 0
+    (scan_argv, scan_conf), (check_argv, check_conf), (all_argv, _) = started
+    assert _option(scan_argv, "--queues") == "scan,housekeeping"
+    assert (scan_conf[SHUTDOWN_GRACE_KEY], scan_conf[LEASE_KEY]) == (25.0, 40.0)
+    assert _option(check_argv, "--queues") == "ci,interactive"
+    assert (check_conf[SHUTDOWN_GRACE_KEY], check_conf[LEASE_KEY]) == (3.0, 15.0)
+    assert _option(all_argv, "--queues") == "ci,interactive,scan,housekeeping"
+    assert _option(scan_argv, "--hostname").startswith("scan.")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--shutdown-grace", "1"], "--shutdown-grace must be at least 2"),
+        (["--shutdown-grace", "3601"], "--shutdown-grace must be between 2 and 3600 seconds"),
+        (["--lease", "601"], "--lease must be between 2 and 600 seconds"),
+        (["--lease", "soon"], "--lease must be a number"),
+        (["--lease", "nan"], "--lease must be between"),
+    ],
+)
+def test_worker_grace_and_lease_out_of_range_are_usage_errors(
+    started: list[tuple[list[str], Any]], argv: list[str], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        cli.worker(argv)
+    assert started == []
+
+
+def test_worker_options_as_a_process_exit_4_with_one_line(env: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "web", "worker", "--lease", "1000"], capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 4 and result.stderr.count("\n") == 1, result.stderr
+    assert "--lease must be between 2 and 600 seconds" in result.stderr

@@ -1,21 +1,35 @@
 """The Celery application, built from Settings by a factory (nothing happens at import).
 
-Three queues keep work classes apart: ``ci`` (checks submitted by CI gates through the API),
-``interactive`` (people waiting on the dashboard) and ``scan`` (registry sweeps, rule
-re-evaluation, housekeeping). A scan is one long task per runner, so a nightly sweep must
-never hold the slots CI checks need: run the scan queue on its own worker pool
-(``compliance worker --queues scan``) and the two check queues on another
-(``compliance worker --queues ci,interactive``), which is what ``make run`` does. A worker
-given all three queues still works (the default for a one-process trial), but brokers do not
-promise strict priority between queues, so only separate pools guarantee that a sweep cannot
-starve a gate.
+Four queues keep work classes apart: ``ci`` (checks submitted by CI gates through the API),
+``interactive`` (people waiting on the dashboard), ``scan`` (registry sweeps and rule
+re-evaluation: one long task per runner) and ``housekeeping`` (beat's tick, waiver expiry, and
+the short tasks that start a scheduled scan or re-evaluation). A nightly sweep must never hold
+the slots CI checks need: run the scan queue on its own worker pool (``compliance worker
+--queues scan``) and the two check queues on another (``compliance worker --queues
+ci,interactive``), which is what ``make run`` does. A worker given all queues still works (the
+default for a one-process trial), but brokers do not promise strict priority between queues, so
+only separate pools guarantee that a sweep cannot starve a gate.
+
+Housekeeping has a queue of its own because its tasks used to share ``scan``: while runners held
+every slot of the scan pool, the tick (which also re-queues lost work) and the scheduled starts
+waited behind them and expired. Every worker consumes ``housekeeping`` after its own queues
+(``compliance worker`` appends it unless told ``--no-housekeeping``); its tasks last seconds
+(time limits of one to two minutes), so the check pool, which is rarely busy for long, takes
+them while the scan pool is full.
 
 Every task acknowledges late and is rejected back to the queue if its pool process dies, so a
 killed worker's task runs again; the services make that safe (idempotency keys, conditional
-claims). A worker killed outright (``SIGKILL`` of the main process) may take its unacknowledged
-message with it on some brokers (kombu's SQLAlchemy transport keeps a fetched message hidden;
-Redis restores it only after the visibility timeout), so the beat tick and every worker start
+claims). A worker stopped warmly puts the messages it fetched and did not start back on the
+broker. A worker killed outright (``SIGKILL`` of the main process) takes them with it on the
+embedded broker (kombu's SQLAlchemy transport; :mod:`web.worker.sqla` deletes a message when it
+is fetched) and on Redis until the visibility timeout, so the beat tick and every worker start
 also re-queue scans whose heartbeat went stale (:mod:`web.worker.recovery`).
+
+On Redis a message not acknowledged within :data:`REDIS_VISIBILITY_TIMEOUT` is delivered again.
+The value fits checks, which a time limit stops after :data:`CHECK_TIME_LIMIT`: a check still
+unacknowledged after twice that is lost, and comes back within minutes rather than Redis's
+default hour. Scan runners run for longer; the copy Redis delivers of a live runner's message
+carries the same task id, which the scan runners table refuses, so the copy exits at once.
 """
 
 from __future__ import annotations
@@ -26,16 +40,25 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
+from compliance.services.schedules import EXPIRE_WAIVERS_TASK, REEVALUATE_TASK, SCAN_TARGET_TASK
 from compliance.settings import Settings
 
-QUEUES = ("ci", "interactive", "scan")
 CHECK_QUEUES = ("ci", "interactive")
 SCAN_QUEUE = "scan"
+HOUSEKEEPING_QUEUE = "housekeeping"
+QUEUES = (*CHECK_QUEUES, SCAN_QUEUE, HOUSEKEEPING_QUEUE)
+TICK_TASK = "compliance.schedules.tick"
+# Short tasks that start or tidy work; none may wait behind a sweep.
+HOUSEKEEPING_TASKS = (TICK_TASK, EXPIRE_WAIVERS_TASK, SCAN_TARGET_TASK, REEVALUATE_TASK)
 CHECK_TIME_LIMIT = 300  # seconds; a check reads kilobytes, so this only stops a stuck worker
 SCAN_TIME_LIMIT = 24 * 3600  # one runner of one scan; a resumed scan starts a new budget
 TICK_SECONDS = 30.0
 TICK_ENTRY = "schedules-tick"
+REDIS_VISIBILITY_TIMEOUT = 2 * CHECK_TIME_LIMIT + 60  # seconds; why it fits: see the module docstring
 _SETTINGS_KEY = "compliance_settings"
+# Set by ``compliance worker --shutdown-grace`` and ``--lease``; readers fall back to the settings.
+SHUTDOWN_GRACE_KEY = "compliance_shutdown_grace"
+LEASE_KEY = "compliance_scan_lease"
 
 
 @dataclass
@@ -84,10 +107,13 @@ def create_celery(settings: Settings, *, register_tasks: bool = True) -> Celery:
         task_default_exchange="interactive",
         task_default_routing_key="interactive",
         task_create_missing_queues=False,
+        # Exact names win over patterns (celery.app.routes.MapRoute), so the housekeeping tasks
+        # named under compliance.scans.* still leave the scan queue to runners.
         task_routes={
+            **{name: {"queue": HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS},
             "compliance.scans.*": {"queue": SCAN_QUEUE},
-            "compliance.waivers.*": {"queue": SCAN_QUEUE},
-            "compliance.schedules.*": {"queue": SCAN_QUEUE},
+            "compliance.waivers.*": {"queue": HOUSEKEEPING_QUEUE},
+            "compliance.schedules.*": {"queue": HOUSEKEEPING_QUEUE},
         },
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=5,
@@ -96,7 +122,7 @@ def create_celery(settings: Settings, *, register_tasks: bool = True) -> Celery:
         beat_schedule={
             # The schedules themselves are data (the schedules table, editable through the
             # API); beat only ticks, and the tick starts whatever is due.
-            TICK_ENTRY: {"task": "compliance.schedules.tick", "schedule": TICK_SECONDS},
+            TICK_ENTRY: {"task": TICK_TASK, "schedule": TICK_SECONDS},
         },
         timezone="UTC",
     )
@@ -106,7 +132,7 @@ def create_celery(settings: Settings, *, register_tasks: bool = True) -> Celery:
     elif settings.effective_broker_url.startswith(("redis://", "rediss://")):
         # Without this a message a dead worker had fetched comes back only after an hour; the
         # stale-scan recovery covers scans, this covers checks.
-        app.conf.broker_transport_options = {"visibility_timeout": 2 * CHECK_TIME_LIMIT + 60}
+        app.conf.broker_transport_options = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
     app.conf[_SETTINGS_KEY] = settings
     if register_tasks:
         from web.worker import tasks  # noqa: F401  registers the shared tasks with this app

@@ -14,11 +14,11 @@ from typing import Any
 from celery import Celery
 
 from compliance.services.schedules import EXPIRE_WAIVERS_TASK, REEVALUATE_TASK, SCAN_TARGET_TASK
-from web.worker.celery_app import CHECK_QUEUES, SCAN_QUEUE
+from web.worker.celery_app import CHECK_QUEUES, HOUSEKEEPING_QUEUE, SCAN_QUEUE
+from web.worker.celery_app import TICK_TASK as TICK_TASK  # named with the routes; imported from here by tasks
 
 RUN_CHECK_TASK = "compliance.checks.run"
 RUN_SCAN_TASK = "compliance.scans.run"
-TICK_TASK = "compliance.schedules.tick"
 # Two runners share one scan: each claims items with a conditional update, so they split the
 # work between two worker slots without doing any model twice; only the lead reads the listing.
 SCAN_RUNNERS = 2
@@ -51,11 +51,12 @@ def send_scan(app: Celery, scan_id: int, *, runners: int = SCAN_RUNNERS) -> None
 
 
 def send_scheduled(app: Celery, task: str, target_id: int | None) -> None:
-    """Queue the task a schedule row names (an unknown name is a data error: refused)."""
+    """Queue the task a schedule row names on the housekeeping queue (an unknown name is a data
+    error: refused). The scan such a task starts goes to the scan queue, through :func:`send_scan`."""
     if task not in SCHEDULED_TASKS:
         raise ValueError(f"schedule names unknown task {task!r}")
     args: list[Any] = [target_id] if task == SCAN_TARGET_TASK else []
-    app.send_task(task, args=args, queue=SCAN_QUEUE)
+    app.send_task(task, args=args, queue=HOUSEKEEPING_QUEUE)
 
 
 def after_commit(session: Any, send: Any, *args: Any, **kwargs: Any) -> None:

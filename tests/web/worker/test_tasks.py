@@ -119,8 +119,8 @@ def test_the_tick_starts_due_schedules_and_a_scheduled_scan_queues_runners(worke
     assert len(result["fired"]) == 3
     names = sorted(name for name, _, _ in worker_app.sent)
     assert names == ["compliance.scans.reevaluate", "compliance.scans.scan_target", "compliance.waivers.expire"]
-    assert all(queue == "scan" for _, _, queue in worker_app.sent)
-    assert ("compliance.scans.scan_target", [target.id], "scan") in worker_app.sent
+    assert all(queue == "housekeeping" for _, _, queue in worker_app.sent)
+    assert ("compliance.scans.scan_target", [target.id], "housekeeping") in worker_app.sent
     worker_app.sent.clear()
     assert tick_task()["fired"] == []  # claimed: not due again for a day
     scan_id = scan_target_task(target.id)

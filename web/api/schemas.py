@@ -200,7 +200,8 @@ class CheckAccepted(_Public):
 FAILURE_DOC = (
     "Why a failed check stopped: not_found (no such model or revision, or private to others), private "
     "(the service's token may not read it), gated (access not granted), unreachable (the hub did not "
-    "answer), input, service or internal; null unless the status is failed."
+    "answer), input, service, lost (the worker running it died too many times; running it again may help) or "
+    "internal (a bug); null unless the status is failed."
 )
 
 

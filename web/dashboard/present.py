@@ -55,10 +55,11 @@ FAILURE_WORDS = {
     "unreachable": "hub unreachable",
     "input": "unusable input",
     "service": "not run",
+    "lost": "worker lost",
     "internal": "could not finish",
 }
 # The states in which checking again can help as it is (not a missing model or a refused token).
-RERUN_HELPS = frozenset({"unreachable", "gated", "service", "internal", None})
+RERUN_HELPS = frozenset({"unreachable", "gated", "service", "lost", "internal", None})
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 STATUS_WORDS = {
     "in_force": "in force",

@@ -66,6 +66,17 @@ def test_every_id_states_the_stored_range(document: dict[str, Any]) -> None:
     assert all(stored.items() <= schema.items() for schema in ids), ids
 
 
+def test_the_failure_description_names_every_failure_kind(document: dict[str, Any]) -> None:
+    from compliance.services.checks import INTERNAL_FAILURE, LOST_FAILURE
+    from web.dashboard.present import FAILURE_WORDS
+
+    schemas = document["components"]["schemas"]
+    for name in ("CheckPublic", "CheckSummary"):
+        described = schemas[name]["properties"]["failure"]["description"]
+        missing = [k for k in (*FAILURE_WORDS, INTERNAL_FAILURE, LOST_FAILURE) if k not in described]
+        assert not missing, (name, missing)
+
+
 SCHEDULE = {"task": "compliance.waivers.expire"}
 UPLOAD = {"name": "local-model", "card": "# A model"}
 # (path, method, body, whether the document and the server accept it)

@@ -382,3 +382,24 @@ def test_an_unreachable_hub_is_its_own_state_and_checking_again_is_offered(
     html = client_as("submitter").get(f"/checks/{check_id}").get_data(as_text=True)
     assert '<h2 id="state-h">The hub could not be reached</h2>' in html and "Inconclusive" not in html
     assert "connection refused" in html and f'action="/checks/{check_id}/rerun"' in html
+
+
+def test_a_check_whose_worker_was_lost_says_so_and_offers_checking_again(
+    app: Flask, client_as: Callable[[str], FlaskClient], celery: RecordingCelery
+) -> None:
+    from compliance.services.checks import INTERNAL_EXIT_CODE, LOST_FAILURE, fail_check
+    from compliance.storage.db import session_factory
+
+    check_id = stored_check(app, "acme/model-a", run=False)
+    fail_check(session_factory(app.extensions["dashboard"].engine), check_id, "its worker was lost 5 times",
+               exit_code=INTERNAL_EXIT_CODE, failure=LOST_FAILURE)  # fmt: skip
+    client = client_as("submitter")
+    html = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert '<h2 id="state-h">The worker running it was lost</h2>' in html and "state-lost" in html
+    assert "its worker was lost 5 times" in html and "Inconclusive" not in html
+    assert f'action="/checks/{check_id}/rerun"' in html
+    listed = client.get("/checks").get_data(as_text=True)
+    assert '<span class="badge status-failed">worker lost</span>' in listed
+    token = csrf_from(html)
+    again = client.post(f"/checks/{check_id}/rerun", data={"csrf_token": token})
+    assert again.status_code == 302 and [t["name"] for t in celery.sent] == ["compliance.checks.run"]

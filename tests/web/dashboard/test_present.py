@@ -59,3 +59,19 @@ def test_stored_options_in_words() -> None:
         "markets: EU, KR; open_weights: yes; offered to the public in China: no; "
         "developer's annual revenue: 0 to 5e8 USD"
     )
+
+
+def test_every_failure_kind_has_words_and_a_rerun_decision() -> None:
+    from compliance.errors import ComplianceError
+    from compliance.services.checks import INTERNAL_FAILURE, LOST_FAILURE
+    from web.dashboard.present import FAILURE_WORDS, RERUN_HELPS
+
+    raised, pending = set(), [ComplianceError]
+    while pending:
+        cls = pending.pop()
+        raised.add(cls.kind)
+        pending.extend(cls.__subclasses__())
+    kinds = (raised - {ComplianceError.kind}) | {INTERNAL_FAILURE, LOST_FAILURE}
+    assert kinds <= FAILURE_WORDS.keys(), kinds - FAILURE_WORDS.keys()
+    assert FAILURE_WORDS[LOST_FAILURE] == "worker lost" and LOST_FAILURE in RERUN_HELPS
+    assert "not_found" not in RERUN_HELPS and "private" not in RERUN_HELPS

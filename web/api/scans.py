@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from web.api.admission import SCAN_QUEUE
@@ -29,11 +30,24 @@ def _scan_queue(_call: Call) -> str:
 
 
 def _queue_scan(call: Call, scan: Any) -> ScanAccepted:
+    """Send runners for a new scan; for one already running, take over from runners that died.
+
+    A scan requested again while it runs is looked at on the spot: if none of its runners holds
+    a lease (their worker was killed), new runners are sent now rather than at the next
+    recovery pass; a scan with live runners is left to them.
+    """
+    from compliance.services.runners import recover
     from compliance.storage.tables import ScanStatus
     from web.worker.enqueue import after_commit, send_scan
 
     if scan.status == ScanStatus.QUEUED:
         after_commit(call.session, send_scan, call.services.celery, scan.id)
+    elif scan.status == ScanStatus.RUNNING:
+        recovered = recover(call.session, scan_ids=[scan.id])
+        for scan_id, roles in recovered.dispatch:
+            after_commit(call.session, send_scan, call.services.celery, scan_id, runners=len(roles))
+        if recovered.failed:
+            call.session.refresh(scan)
     call.session.commit()
     return ScanAccepted(id=scan.id, status=scan.status, target_id=scan.target_id, url=f"/api/v1/scans/{scan.id}")
 
@@ -111,8 +125,18 @@ def change_public(row: Any) -> ChangePublic:
     )
 
 
-def scan_public(session: Any, scan: Any, *, with_changes: bool) -> ScanPublic:
-    """A scan's progress, with its first changes when asked."""
+def _unchecked(session: Any, rows: list[Any]) -> dict[int, int]:
+    """How many models each failed scan among ``rows`` left unchecked (one query for a page)."""
+    from compliance.services.scan_failures import unchecked_counts
+    from compliance.storage.tables import ScanStatus
+
+    return unchecked_counts(session, [r.id for r in rows if r.status == ScanStatus.FAILED])
+
+
+def scan_public(
+    session: Any, scan: Any, *, with_changes: bool, unchecked: Mapping[int, int] | None = None
+) -> ScanPublic:
+    """A scan's progress, with its first changes when asked; ``unchecked`` counts by scan id (:func:`_unchecked`)."""
     from compliance.services import scans
 
     progress = scans.scan_progress(scan)
@@ -140,6 +164,7 @@ def scan_public(session: Any, scan: Any, *, with_changes: bool) -> ScanPublic:
         started_at=scan.started_at,
         finished_at=scan.finished_at,
         error=scan.error,
+        unchecked=(unchecked or {}).get(scan.id),
         changes_total=scan.changes,
         changes=changes,
     )
@@ -152,7 +177,7 @@ def get_scan(call: Call, scan_id: int) -> ScanPublic:
     scan = scans.get_scan(call.session, scan_id)
     if scan is None:
         raise ApiError(404, f"no scan {scan_id}")
-    return scan_public(call.session, scan, with_changes=True)
+    return scan_public(call.session, scan, with_changes=True, unchecked=_unchecked(call.session, [scan]))
 
 
 def list_scans(call: Call) -> Any:
@@ -161,7 +186,8 @@ def list_scans(call: Call) -> Any:
 
     q: ScanQuery = call.query
     page = scans.list_scans(call.session, target_id=q.target_id, kind=q.kind, page=q.page, per_page=q.per_page)
-    items = [scan_public(call.session, s, with_changes=False) for s in page.items]
+    unchecked = _unchecked(call.session, page.items)
+    items = [scan_public(call.session, s, with_changes=False, unchecked=unchecked) for s in page.items]
     return ScanPage(items=items, total=page.total, page=page.page, per_page=page.per_page, pages=page.pages)
 
 

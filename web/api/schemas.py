@@ -369,7 +369,15 @@ class ScanPublic(_Public):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    error: str | None
+    error: str | None = Field(
+        description="Why the scan failed (e.g. its runners were lost 5 times); null unless failed."
+    )
+    unchecked: int | None = Field(
+        default=None,
+        description="For a failed scan, how many of its models it left unchecked: those are failed with an error "
+        "starting 'not checked: the scan failed:' (GET /scans/{id}/items?status=failed lists them); "
+        "null unless the scan failed.",
+    )
     changes_total: int
     changes: list[ChangePublic]
 
@@ -391,7 +399,10 @@ class ScanItemPublic(_Public):
     sha: str | None
     status: str
     check_id: str | None
-    error: str | None
+    error: str | None = Field(
+        description="Why the model failed, or was skipped; a model the scan did not get to before it failed says "
+        "'not checked: the scan failed: <why>'."
+    )
     finished_at: datetime | None
 
 

@@ -82,3 +82,22 @@ def test_reevaluation_and_target_scan(api: ApiClient, celery: RecordingCelery) -
 def test_unknown_scan_is_404(api: ApiClient) -> None:
     assert api.get("/api/v1/scans/12345").status_code == 404
     assert api.get("/api/v1/scans/12345/items").status_code == 404
+
+
+def test_a_failed_scan_says_why_and_how_many_models_it_left_unchecked(app: Any, api: ApiClient) -> None:
+    from tests.web.failed_scan import OWN_ERROR, WHY, store_failed_scan
+
+    scan = store_failed_scan(app.extensions["compliance"].database.session_factory)
+    body = api.get(f"/api/v1/scans/{scan.id}").get_json()
+    assert (body["status"], body["error"], body["unchecked"], body["errors"]) == ("failed", WHY, 3, 4)
+    listed = api.get("/api/v1/scans").get_json()["items"]
+    assert [(s["id"], s["unchecked"]) for s in listed] == [(scan.id, 3)]
+    failed = api.get(f"/api/v1/scans/{scan.id}/items?status=failed").get_json()
+    assert failed["total"] == scan.failed
+    errors = sorted(i["error"] for i in failed["items"])
+    assert errors == [OWN_ERROR] + [f"not checked: the scan failed: {WHY}"] * 3
+
+
+def test_a_scan_that_did_not_fail_has_no_unchecked_count(api: ApiClient, celery: RecordingCelery) -> None:
+    scan_id = api.post("/api/v1/scans", json={"author": "acme"}).get_json()["id"]
+    assert api.get(f"/api/v1/scans/{scan_id}").get_json()["unchecked"] is None

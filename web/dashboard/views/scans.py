@@ -8,6 +8,7 @@ from flask import abort, redirect, render_template, url_for
 from sqlmodel import col, select
 
 from compliance.errors import UsageError
+from compliance.services.scan_failures import unchecked_counts
 from compliance.services.scans import get_scan, list_changes, list_items, list_scans, scan_progress, start_scan
 from compliance.services.schedules import list_schedules
 from compliance.services.targets import create_target, get_target, list_targets, update_target
@@ -127,11 +128,14 @@ def scan(scan_id: int) -> Any:
     items = list_items(session, scan_id, status=status, page=arg_page("items_page"), per_page=50)
     changes = list_changes(session, scan_id=scan_id, page=arg_page("changes_page"), per_page=50)
     target = get_target(session, row.target_id) if row.target_id is not None else None
+    failed = row.status == ScanStatus.FAILED
     return render_template(
         "dashboard/scan.html",
         scan=row,
         target=target,
         progress=scan_progress(row),
+        unchecked=unchecked_counts(session, [scan_id]).get(scan_id, 0) if failed else 0,
+        action=ActionForm(),
         items=items,
         changes=changes,
         item_status=status or "",

@@ -17,15 +17,17 @@ creates their checks), inspects the batch's models, and stores every result with
 model's baseline and its changes in one more transaction, so a model costs a fraction of a
 commit and a handful of rows rather than some twenty statements of its own.
 
-Resuming: items are claimed ``pending -> running`` by a conditional update and finished
-``running -> done|failed`` the same way; a done item is finished, with its model's baseline and
-changes, in the transaction that stores its check's result. Running a scan id again
-(a re-delivered task after a worker was killed) first returns items a dead runner left
-``running`` to ``pending``, keeps every finished item, lists again only if the listing had not
-finished (unique ``(scan, model)`` drops the models already listed) and carries on. Each item's
-check has the idempotency key ``scan:<scan id>:<model id>``, so a redone item reuses its
-check, and its changes are replaced rather than added. Two runners on one scan waste work but
-cannot duplicate rows.
+Runners and resuming: every pass over a scan is a runner with a lease
+(:mod:`compliance.services.runners`). Items are claimed ``pending -> running`` by a conditional
+update that records the runner, and finished ``running -> done|failed`` only while that runner
+still holds them; a done item is finished, with its model's baseline and changes, in the
+transaction that stores its check's result. When a runner dies its lease runs out, the items
+it held go back to ``pending`` and a new runner carries on: it keeps every finished item, lists
+again only if the listing had not finished (unique ``(scan, model)`` drops the models already
+listed). Each item's check has the idempotency key ``scan:<scan id>:<model id>``, so a redone
+item reuses its check, and its changes are replaced rather than added. Two runners on one scan
+split the work and cannot duplicate rows. A runner asked to stop (a warm shutdown) finishes the
+model in hand, stores what it finished and hands the rest of its batch back.
 
 Errors: a rate limit (:class:`~compliance.errors.RateLimited`) stops the run and is re-raised,
 leaving the scan resumable for the caller's retry; another hub error fails that model's item
@@ -65,6 +67,16 @@ from compliance.services.checks import (
 from compliance.services.fingerprints import store_inspector
 from compliance.services.paging import Page, page_bounds
 from compliance.services.ports import Inspector, ListedModel, ModelLister
+from compliance.services.runners import (
+    FOLLOW,
+    LEAD,
+    Lease,
+    RunnerStopped,
+    end_runner,
+    fail_scan,
+    start_runner,
+    wait_runner,
+)
 from compliance.services.targets import target_spec
 from compliance.services.waivers import waivers_for_checks
 from compliance.settings import Settings
@@ -78,6 +90,7 @@ from compliance.storage.tables import (
     ItemStatus,
     ModelRow,
     RevisionRow,
+    RunnerState,
     ScanItemRow,
     ScanKind,
     ScanRow,
@@ -91,8 +104,8 @@ from compliance.storage.tables import (
 PAGE_SIZE = 100
 _BATCH = 50
 # Fresh items claimed, inspected and stored together: fewer transactions (and, on SQLite, fewer
-# turns of the one write lock) per model, at the cost of redoing at most this many models
-# when a worker is killed.
+# turns of the one write lock) per model, at the cost of redoing at most this many models per
+# runner when a worker is killed.
 _STORE_BATCH = 50
 # While a batch is inspected, the heartbeat moves at least this often (the stale-scan recovery
 # waits 300 s by default).
@@ -187,18 +200,28 @@ def run_scan(
     today: date | None = None,
     page_size: int = PAGE_SIZE,
     follower: bool = False,
+    task_id: str | None = None,
+    worker: str | None = None,
 ) -> ScanRow:
-    """Run (or resume) a scan to the end; returns the finished scan. See the module docstring.
+    """Run (or resume) a scan as one runner; returns the scan (done unless other runners hold items).
 
     ``lister`` is required for a registry scan; ``inspector`` defaults to the hub, read
     without filling the local hub cache (:func:`~compliance.services.ports.sweep_inspector`),
     each model compared with the fingerprints the service stored (:mod:`compliance.services.fingerprints`);
     ``rulebook`` defaults to the sets in ``settings.rules_paths`` or the shipped ones.
-    ``follower`` marks a runner that joins a live one (started beside it for the same scan):
-    its ``lister`` replays what the lead stored, so it records nothing of the listing itself,
-    and it leaves running items alone (the lead holds them). Any other runner first puts items
-    left running back to pending: it resumes a scan whose runners were lost.
+    ``follower`` marks a runner that joins a lead (started beside it for the same scan): its
+    ``lister`` replays what the lead stored, so it records nothing of the listing itself.
+    ``task_id`` names the runner (the Celery task id; an inline run makes one up) and ``worker``
+    the process it runs in. The runner holds a lease of ``settings.scan_lease_seconds`` while it
+    works (:mod:`compliance.services.runners`).
+
+    Raises :class:`~compliance.services.runners.RunnerStopped` when the runner stops before the
+    end (asked to, its lease was lost, or its task id already has a runner: a second delivery),
+    and :class:`~compliance.errors.HubError` for a transient hub failure (the runner is left
+    ``running``; the caller retries or ends it).
     """
+    import uuid
+
     from compliance.check import load_rulebook
 
     book = rulebook if rulebook is not None else load_rulebook(list(settings.rules_paths) or None)
@@ -217,35 +240,71 @@ def run_scan(
         if run.kind is ScanKind.REGISTRY:
             target = session.get(ScanTargetRow, scan.target_id) if scan.target_id is not None else None
             if target is None:
-                return _fail(session, scan, "the scan's target was deleted")
+                fail_scan(session, scan_id, "the scan's target was deleted")
+                session.refresh(scan)
+                return scan
             if lister is None:
                 raise UsageError("a registry scan needs a model lister")
             spec = target_spec(target)
             run.options = dict(target.options or {})
-        _begin(session, scan, run.rules_hash, reclaim=not follower)
+    runner_id = start_runner(
+        session_factory, scan_id, task_id=task_id or f"inline-{uuid.uuid4().hex}",
+        role=FOLLOW if follower else LEAD, worker=worker, lease_seconds=settings.scan_lease_seconds,
+    )  # fmt: skip
+    if runner_id is None:
+        raise RunnerStopped(f"scan {scan_id}: this task's runner already ran or is running")
+    run.runner_id = runner_id
+    with session_scope(session_factory) as session:
+        _begin(session, _scan(session, scan_id), run.rules_hash)
+    lease = Lease(session_factory, runner_id, settings.scan_lease_seconds)
+    run.lease = lease
+    if lister is not None and hasattr(lister, "stop_check"):
+        lister.stop_check = run.stop_point  # a lister that waits (a follower's) stops when the runner must
     try:
-        run.process_pending()
-        if not listed:
-            if run.kind is ScanKind.REGISTRY:
-                assert lister is not None and spec is not None
-                for page in _pages(lister(spec), page_size):
-                    if not follower:  # a follower's pages are the lead's, already stored
-                        run.add_listed(page)
-                    run.process_pending()
-            else:
-                for stored in _stored_pages(session_factory, page_size):
-                    run.add_stored(stored)
-                    run.process_pending()
-            if not follower:
-                run.mark_listed()
-        run.process_pending()
+        with lease:
+            _work(run, lister, spec, listed=listed, follower=follower, page_size=page_size)
+            scan = run.finish()
+    except RunnerStopped as stop:
+        end_runner(session_factory, runner_id, RunnerState.LOST if lease.lost.is_set() else RunnerState.RELEASED,
+                   str(stop))  # fmt: skip
+        raise
     except HubError:
-        raise  # transient (a rate limit, or the listing failed): resumable by running again
+        # Transient (a rate limit, or the listing failed): the runner waits for the caller's
+        # retry, which may extend the wait (or end the runner when it gives up).
+        wait_runner(session_factory, runner_id, settings.scan_lease_seconds)
+        raise
     except ComplianceError as exc:
         with session_scope(session_factory) as session:
+            fail_scan(session, scan_id, exc.one_line(), failure=exc.kind)
             scan = _scan(session, scan_id)
-            return _fail(session, scan, exc.one_line())
-    return run.finish()
+        end_runner(session_factory, runner_id, RunnerState.ENDED, "the scan failed")
+        return scan
+    except Exception:
+        # A bug, or Celery's soft time limit: hand the models back now rather than at the lease's end.
+        end_runner(session_factory, runner_id, RunnerState.FAILED, "the runner stopped on an unexpected error")
+        raise
+    end_runner(session_factory, runner_id, RunnerState.ENDED)
+    return scan
+
+
+def _work(run: _Run, lister: ModelLister | None, spec: Any, *, listed: bool, follower: bool, page_size: int) -> None:
+    run.process_pending()
+    if not listed:
+        if run.kind is ScanKind.REGISTRY:
+            assert lister is not None and spec is not None
+            for page in _pages(lister(spec), page_size):
+                run.stop_point()
+                if not follower:  # a follower's pages are the lead's, already stored
+                    run.add_listed(page)
+                run.process_pending()
+        else:
+            for stored in _stored_pages(run.session_factory, page_size):
+                run.stop_point()
+                run.add_stored(stored)
+                run.process_pending()
+        if not follower:
+            run.mark_listed()
+    run.process_pending()
 
 
 def reevaluate(
@@ -263,7 +322,7 @@ def reevaluate(
     return run_scan(session_factory, scan_id, settings=settings, rulebook=rulebook, today=today)
 
 
-def _begin(session: Session, scan: ScanRow, rules_hash: str, *, reclaim: bool) -> None:
+def _begin(session: Session, scan: ScanRow, rules_hash: str) -> None:
     now = utcnow()
     if scan.kind == ScanKind.REEVALUATE and scan.started_at is None:
         _audit_rules_change(session, rules_hash)
@@ -272,15 +331,6 @@ def _begin(session: Session, scan: ScanRow, rules_hash: str, *, reclaim: bool) -
     scan.heartbeat_at = now
     scan.rules_hash = rules_hash
     session.add(scan)
-    if not reclaim:
-        return  # a follower: the runner it joins holds its claims
-    scan.attempts += 1
-    # Items a killed runner left claimed go back to the queue (their checks are reused).
-    session.exec(
-        sa.update(ScanItemRow)
-        .where(col(ScanItemRow.scan_id) == scan.id, col(ScanItemRow.status) == ItemStatus.RUNNING)
-        .values(status=ItemStatus.PENDING)
-    )
 
 
 def _audit_rules_change(session: Session, rules_hash: str) -> None:
@@ -292,29 +342,6 @@ def _audit_rules_change(session: Session, rules_hash: str) -> None:
     if last is not None and last != rules_hash:
         audit.record(session, actor=audit.SYSTEM_ACTOR, action="rules.change", object_type="rules",
                      object_id=rules_hash, detail={"before": last, "after": rules_hash})  # fmt: skip
-
-
-def fail_scan(session: Session, scan_id: int, message: str, *, now: datetime | None = None) -> bool:
-    """Mark a queued or running scan failed with ``message``; the caller commits.
-
-    A conditional update, so a scan another runner finished meanwhile is left as it is.
-    Returns whether the scan was failed here.
-    """
-    moved = session.exec(
-        sa.update(ScanRow)
-        .where(col(ScanRow.id) == scan_id, col(ScanRow.status).in_([ScanStatus.QUEUED, ScanStatus.RUNNING]))
-        .values(status=ScanStatus.FAILED, error=message[:2000], finished_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return bool(moved == 1)
-
-
-def _fail(session: Session, scan: ScanRow, message: str) -> ScanRow:
-    scan.status = ScanStatus.FAILED
-    scan.error = message[:2000]
-    scan.finished_at = utcnow()
-    session.add(scan)
-    return scan
 
 
 def _pages(models: Iterable[ListedModel], size: int) -> Iterator[list[ListedModel]]:
@@ -383,11 +410,22 @@ class _Run:
     options: dict[str, Any] = field(default_factory=dict)
     rules_hash: str = ""
     _digests: dict[tuple[str, ...], tuple[str | None, list[date]]] = field(default_factory=dict)
+    runner_id: int | None = None
+    lease: Lease | None = None
     _retries: dict[int, int] = field(default_factory=dict)
     _last_beat: float = 0.0
 
     def __post_init__(self) -> None:
         self.rules_hash = rules_digest(rs.to_dict() for rs in self.book.rulesets)
+
+    def stop_point(self) -> None:
+        """Raise :class:`RunnerStopped` if this runner was asked to stop or lost its lease."""
+        if self.lease is not None:
+            self.lease.check()
+
+    def _held(self, items: Any) -> Any:
+        """The condition that an item (of table ``items``) is running and held by this runner."""
+        return (items.c.status == ItemStatus.RUNNING.value) & (items.c.runner_id == self.runner_id)
 
     # listing
 
@@ -514,9 +552,11 @@ class _Run:
             batched = self.kind is ScanKind.REGISTRY
             fresh = [item_id for item_id, check_id in rows if item_id is not None and check_id is None and batched]
             for start in range(0, len(fresh), _STORE_BATCH):
+                self.stop_point()
                 self.process_batch(fresh[start : start + _STORE_BATCH])
             for item_id, check_id in rows:
                 if item_id is not None and not (check_id is None and batched):
+                    self.stop_point()
                     self.process_item(item_id)
 
     def process_batch(self, item_ids: list[int]) -> None:
@@ -547,7 +587,10 @@ class _Run:
                 else:
                     done.append((claim, result))
                 self._beat_if_due()
-        except RateLimited:
+                self.stop_point()
+        except (RateLimited, RunnerStopped):
+            # The models finished are stored (unless the lease was lost: then they are no
+            # longer this runner's), the rest of the batch goes back to the queue.
             ended = {id(c) for c, _ in done} | {id(f[0]) for f in failed}
             self._store_batch(done, failed)
             self._release_batch([c for c in claims if id(c) not in ended])
@@ -568,7 +611,7 @@ class _Run:
                     items.c.status == ItemStatus.PENDING.value,
                     items.c.check_id.is_(None),
                 )
-                .values(status=ItemStatus.RUNNING.value)
+                .values(status=ItemStatus.RUNNING.value, runner_id=self.runner_id)
                 .returning(items.c.id, items.c.model_id, items.c.sha, items.c.last_modified)
             ).all()
             if not claimed:
@@ -601,15 +644,21 @@ class _Run:
                     # An earlier run left a check under this key: the item goes the one-by-one way.
                     key = self._check_key(model_id)
                     existing = session.exec(select(CheckRow.id).where(col(CheckRow.idempotency_key) == key)).first()
-                    links.append({"b_id": item_id, "b_check": existing, "b_status": ItemStatus.PENDING.value})
+                    links.append({"b_id": item_id, "b_check": existing, "b_status": ItemStatus.PENDING.value,
+                                  "b_runner": None})  # fmt: skip
                     continue
-                links.append({"b_id": item_id, "b_check": check_id, "b_status": ItemStatus.RUNNING.value})
+                links.append({"b_id": item_id, "b_check": check_id, "b_status": ItemStatus.RUNNING.value,
+                              "b_runner": self.runner_id})  # fmt: skip
                 item = _Item(item_id, model_id, sha, modified)
                 out.append(_Claim(item, check_id, inputs, waivers.get(model_id, [])))
             connection.execute(
                 sa.update(items)
                 .where(items.c.id == sa.bindparam("b_id"))
-                .values(check_id=sa.bindparam("b_check"), status=sa.bindparam("b_status")),
+                .values(
+                    check_id=sa.bindparam("b_check"),
+                    status=sa.bindparam("b_status"),
+                    runner_id=sa.bindparam("b_runner"),
+                ),
                 links,
             )
             return out
@@ -619,13 +668,11 @@ class _Run:
         if not claims:
             return
         with session_scope(self.session_factory) as session:
+            items = table_of(ScanItemRow)
             session.exec(
-                sa.update(ScanItemRow)
-                .where(
-                    col(ScanItemRow.id).in_([c.item.id for c in claims]), col(ScanItemRow.status) == ItemStatus.RUNNING
-                )
-                .values(status=ItemStatus.PENDING)
-                .execution_options(synchronize_session=False)
+                sa.update(items)
+                .where(items.c.id.in_([c.item.id for c in claims]), self._held(items))
+                .values(status=ItemStatus.PENDING.value, runner_id=None)
             )
             session.exec(
                 sa.update(CheckRow)
@@ -648,32 +695,44 @@ class _Run:
 
     def _write_batch(self, session: Session, done: list[tuple[_Claim, Result]], failed: list[_Failed]) -> None:
         now = utcnow()
+        self._lock_scan(session)
+        items = table_of(ScanItemRow)
+        # Only models this runner still holds are written: a runner whose lease ran out lost its
+        # models to another runner, which stores them itself. (The no-op update takes the rows'
+        # locks, so the check below holds until the commit.)
+        claimed = [c.item.id for c, _ in done] + [f[0].item.id for f in failed]
+        owned = set(
+            session.connection()
+            .execute(sa.update(items).where(items.c.id.in_(claimed), self._held(items)).values(finished_at=None)
+                     .returning(items.c.id))
+            .scalars()
+        )  # fmt: skip
+        done = [(c, r) for c, r in done if c.item.id in owned]
+        failed = [f for f in failed if f[0].item.id in owned]
+        if not done and not failed:
+            return
         ids = [c.check_id for c, _ in done] + [f[0].check_id for f in failed]
         rows = {r.id: r for r in session.exec(select(CheckRow).where(col(CheckRow.id).in_(ids)).with_for_update())}
-        # A check another runner finished meanwhile keeps its result; that runner finished its item.
+        # A check that is already final (stored by an earlier attempt) keeps its result; its item follows it.
         stored = [(rows[c.check_id], c, r) for c, r in done if rows[c.check_id].status not in FINAL_STATUSES]
+        settled = [(rows[c.check_id], c) for c, _ in done if rows[c.check_id].status in FINAL_STATUSES]
         verdicts = write_results(session, [(row, result) for row, _, result in stored])
         errors = 0
         for claim, message, code, kind in failed:
             row = rows[claim.check_id]
             if row.status in FINAL_STATUSES:
+                settled.append((row, claim))
                 continue
             row.status, row.error, row.exit_code, row.finished_at = CheckStatus.FAILED, message[:2000], code, now
             row.failure = kind
             session.add(row)
-            errors += session.exec(
-                sa.update(ScanItemRow)
-                .where(col(ScanItemRow.id) == claim.item.id, col(ScanItemRow.status) == ItemStatus.RUNNING)
-                .values(status=ItemStatus.FAILED, error=message[:500], finished_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        items = table_of(ScanItemRow)
+            errors += self._end_item(session, claim.item.id, ItemStatus.FAILED, message, now)
         moved = set(
             session.connection()
             .execute(
                 sa.update(items)
-                .where(items.c.id.in_([c.item.id for _, c, _ in stored]), items.c.status == ItemStatus.RUNNING.value)
-                .values(status=ItemStatus.DONE.value, error=None, finished_at=now)
+                .where(items.c.id.in_([c.item.id for _, c, _ in stored]), self._held(items))
+                .values(status=ItemStatus.DONE.value, error=None, finished_at=now, runner_id=None)
                 .returning(items.c.id)
             )
             .scalars()
@@ -681,6 +740,12 @@ class _Run:
         finished: list[tuple[CheckRow, _Item, dict[str, str] | None]] = [
             (row, claim.item, v) for (row, claim, _), v in zip(stored, verdicts, strict=True) if claim.item.id in moved
         ]
+        for row, claim in settled:
+            if row.status == CheckStatus.DONE:
+                if self._end_item(session, claim.item.id, ItemStatus.DONE, None, now):
+                    finished.append((row, claim.item, None))
+            else:
+                errors += self._end_item(session, claim.item.id, ItemStatus.FAILED, row.error or "check failed", now)
         # Fresh items: no change of theirs can be stored yet (an item's changes are written when
         # it finishes, and these had no check until this batch), so there is nothing to replace.
         changes = self._advance_models(session, finished, replace=False)
@@ -695,6 +760,16 @@ class _Run:
             )
             .execution_options(synchronize_session=False)
         )
+
+    def _end_item(self, session: Session, item_id: int, status: ItemStatus, error: str | None, now: datetime) -> int:
+        """Finish one item this runner holds as ``status``; returns 1 if it did, else 0."""
+        items = table_of(ScanItemRow)
+        moved = session.connection().execute(
+            sa.update(items)
+            .where(items.c.id == item_id, self._held(items))
+            .values(status=status.value, error=error[:500] if error else None, finished_at=now, runner_id=None)
+        )
+        return int(moved.rowcount == 1)
 
     def _advance_models(
         self, session: Session, finished: list[tuple[CheckRow, _Item, dict[str, str] | None]], *, replace: bool = True
@@ -800,7 +875,7 @@ class _Run:
             claimed = session.exec(
                 sa.update(ScanItemRow)
                 .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.PENDING)
-                .values(status=ItemStatus.RUNNING)
+                .values(status=ItemStatus.RUNNING, runner_id=self.runner_id)
             ).rowcount
             if claimed != 1:
                 return None
@@ -812,6 +887,7 @@ class _Run:
                     item.status = ItemStatus.FAILED
                     item.error = "the model has no stored check to evaluate again"
                     item.finished_at = utcnow()
+                    item.runner_id = None
                     session.add(item)
                     return None
                 item.check_id = check.id
@@ -848,22 +924,18 @@ class _Run:
         return f"scan:{self.scan_id}:{model_id}"
 
     def _release(self, item_id: int) -> None:
+        items = table_of(ScanItemRow)
         with session_scope(self.session_factory) as session:
             session.exec(
-                sa.update(ScanItemRow)
-                .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.RUNNING)
-                .values(status=ItemStatus.PENDING)
+                sa.update(items)
+                .where(items.c.id == item_id, self._held(items))
+                .values(status=ItemStatus.PENDING.value, runner_id=None)
             )
 
     def _finish_done(self, session: Session, item: _Item, check: CheckRow, verdicts: dict[str, str]) -> None:
         """Finish a claimed item whose check has just been stored as done, in the same transaction."""
-        moved = session.exec(
-            sa.update(ScanItemRow)
-            .where(col(ScanItemRow.id) == item.id, col(ScanItemRow.status) == ItemStatus.RUNNING)
-            .values(status=ItemStatus.DONE.value, error=None, finished_at=utcnow())
-        ).rowcount
-        if moved != 1:
-            return  # another runner finished it
+        if not self._end_item(session, item.id, ItemStatus.DONE, None, utcnow()):
+            return  # no longer this runner's: another runner finishes it
         changes = self._advance_models(session, [(check, item, verdicts)])
         session.exec(
             sa.update(ScanRow)
@@ -876,17 +948,10 @@ class _Run:
             check = session.get(CheckRow, check_id)
             assert check is not None
             done = check.status == CheckStatus.DONE
-            moved = session.exec(
-                sa.update(ScanItemRow)
-                .where(col(ScanItemRow.id) == item_id, col(ScanItemRow.status) == ItemStatus.RUNNING)
-                .values(
-                    status=(ItemStatus.DONE if done else ItemStatus.FAILED).value,
-                    error=None if done else (check.error or error or f"check ended {check.status}"),
-                    finished_at=utcnow(),
-                )
-            ).rowcount
-            if moved != 1:
-                return  # another runner finished it
+            status = ItemStatus.DONE if done else ItemStatus.FAILED
+            why = None if done else (check.error or error or f"check ended {check.status}")
+            if not self._end_item(session, item_id, status, why, utcnow()):
+                return  # no longer this runner's: another runner finishes it
             row = session.get(ScanItemRow, item_id)
             assert row is not None
             item = _Item(item_id, row.model_id, row.sha, row.last_modified)

@@ -189,6 +189,21 @@ class ItemStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class RunnerState(StrEnum):
+    """Life of one scan runner (one Celery task delivery, known by its task id).
+
+    ``running`` holds a lease it renews; ``waiting`` is between a retry and its next delivery;
+    ``ended`` finished its pass; ``released`` stopped on request and handed its claims back;
+    ``failed`` gave up (hub retries exhausted); ``lost`` let its lease run out (its worker died)."""
+
+    RUNNING = "running"
+    WAITING = "waiting"
+    ENDED = "ended"
+    RELEASED = "released"
+    FAILED = "failed"
+    LOST = "lost"
+
+
 class TargetKind(StrEnum):
     """What a scan target names: an author or organisation, a hub search, or a list of ids."""
 
@@ -421,6 +436,34 @@ class ScanRow(Base, table=True):
     listed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When runners were last sent for it: a scan none of whose runners is alive is sent new
+    # ones only once the last ones were taken up (or were sent longer ago than recovery waits).
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ScanRunnerRow(Base, table=True):
+    """One runner of one scan: a lease its worker renews while it works.
+
+    Keyed by the Celery task id, so a message the broker delivers twice (Redis after its
+    visibility timeout, or after a warm shutdown put it back) finds its runner taken and stops.
+    A runner whose ``lease_until`` passed is dead: the models it claimed go back to the queue.
+    """
+
+    __tablename__ = "scan_runners"
+    __table_args__ = (sa.Index("ix_scan_runners_scan_id_state", "scan_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="scans.id", ondelete="CASCADE")
+    task_id: str = Field(max_length=64, unique=True)
+    role: str = Field(default="lead", max_length=8)
+    state: str = Field(default=RunnerState.RUNNING, max_length=16)
+    worker: str | None = Field(default=None, max_length=200)
+    pid: int | None = None
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stop_requested: bool = False
+    note: str | None = Field(default=None, max_length=500)
 
 
 class ScanItemRow(Base, table=True):
@@ -445,6 +488,7 @@ class ScanItemRow(Base, table=True):
     check_id: str | None = Field(default=None, foreign_key="checks.id", ondelete="SET NULL", max_length=32)
     error: str | None = None
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    runner_id: int | None = None  # the runner holding the item while it is running
 
 
 class ChangeRow(Base, table=True):

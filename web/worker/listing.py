@@ -30,7 +30,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -182,16 +182,17 @@ class FollowLister:
 
     Every runner of a scan would otherwise read the whole listing from the hub itself. A
     follower yields the scan's items in the order the lead stored them, waits for more while the
-    lead is still listing, and ends once the lead marked the listing finished. If the scan's
-    heartbeat goes stale first (no runner claimed or finished an item for
-    :data:`FOLLOW_STALE_SECONDS`), it raises :class:`LeadGone`: its task ends, and the
-    stale-scan recovery sends a new lead.
+    lead is still listing, and ends once the lead marked the listing finished. If no lead runner
+    of the scan holds a lease for :data:`FOLLOW_STALE_SECONDS` (it died and none replaced it),
+    it raises :class:`LeadGone`: its task ends, and the recovery sends a new lead.
     """
 
     session_factory: Any
     scan_id: int
     poll: float = 0.2
     stale_after: float | None = None  # default FOLLOW_STALE_SECONDS
+    # Called while waiting for the lead; raises to stop (set by the scan runner to its lease check).
+    stop_check: Callable[[], None] | None = None
 
     def __call__(self, target: TargetSpec) -> Iterator[ListedModel]:
         """Yield the lead's listing as it grows."""
@@ -199,15 +200,18 @@ class FollowLister:
 
         from sqlmodel import col, select
 
+        from compliance.services.runners import live_lead
         from compliance.storage.db import session_scope
-        from compliance.storage.tables import ScanItemRow, ScanRow, utcnow
+        from compliance.storage.tables import ScanItemRow, ScanRow
 
         after = 0
+        limit = FOLLOW_STALE_SECONDS if self.stale_after is None else self.stale_after
+        lead_seen = time.monotonic()
         while True:
             with session_scope(self.session_factory) as session:
                 scan = session.get(ScanRow, self.scan_id)
                 listed = scan is not None and scan.listed_at is not None
-                beat = scan.heartbeat_at if scan is not None else None
+                leading = scan is not None and live_lead(session, self.scan_id)
                 rows = session.exec(
                     select(ScanItemRow.id, ScanItemRow.model_id, ScanItemRow.sha, ScanItemRow.last_modified)
                     .where(col(ScanItemRow.scan_id) == self.scan_id, col(ScanItemRow.id) > after)
@@ -221,7 +225,11 @@ class FollowLister:
                 continue
             if listed:
                 return
-            limit = FOLLOW_STALE_SECONDS if self.stale_after is None else self.stale_after
-            if beat is None or (utcnow() - beat).total_seconds() > limit:
+            now = time.monotonic()
+            if leading:
+                lead_seen = now
+            elif now - lead_seen > limit:
                 raise LeadGone(f"scan {self.scan_id}: the listing runner stopped", source="scan")
+            if self.stop_check is not None:
+                self.stop_check()
             time.sleep(self.poll)

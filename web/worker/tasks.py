@@ -7,8 +7,10 @@ updates. Re-delivery therefore repeats no row.
 Retries: a transient hub failure (:class:`~compliance.errors.HubError`) is retried with
 exponential backoff, or after the hub's ``Retry-After`` for a
 :class:`~compliance.errors.RateLimited`; when the retries run out the check fails with the
-hub's message (exit code 3, as the CLI would give), and a scan is left for the stale-scan
-recovery, which fails it after :data:`web.worker.recovery.MAX_ATTEMPTS` runs.
+hub's message (exit code 3, as the CLI would give), and a scan runner ends ``failed``: the
+recovery sends new runners, and fails the scan once runners were lost or gave up
+:data:`web.worker.recovery.MAX_ATTEMPTS` times. A runner waiting for its retry keeps its
+place (``waiting``), so the recovery does not send another meanwhile.
 
 This module imports ``compliance`` and the Celery app module only: never Flask.
 """
@@ -20,13 +22,14 @@ import random
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_process_init
 
 from compliance.errors import HubError
 from compliance.services.schedules import EXPIRE_WAIVERS_TASK, REEVALUATE_TASK, SCAN_TARGET_TASK
 from compliance.storage.db import session_scope
-from web.worker.celery_app import CHECK_TIME_LIMIT, SCAN_TIME_LIMIT, reset_runtime, runtime
-from web.worker.enqueue import RUN_CHECK_TASK, RUN_SCAN_TASK, TICK_TASK, send_check, send_scan, send_scheduled
+from web.worker.celery_app import CHECK_TIME_LIMIT, LEASE_KEY, SCAN_TIME_LIMIT, reset_runtime, runtime
+from web.worker.enqueue import RUN_CHECK_TASK, RUN_SCAN_TASK, TICK_TASK, send_scan, send_scheduled
+from web.worker.watchdog import recover_now  # also connects the watchdog to the worker's signals
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +70,52 @@ def run_check_task(self: Task, check_id: str) -> str | None:
 
 @shared_task(bind=True, name=RUN_SCAN_TASK, time_limit=SCAN_TIME_LIMIT, soft_time_limit=None)
 def run_scan_task(self: Task, scan_id: int, follow: bool = False) -> str | None:
-    """Run (or resume) one scan; several runners may share it. A follower lists nothing itself."""
+    """Run one runner of a scan; several runners share a scan. A follower lists nothing itself.
+
+    The runner is known by this task's id: a second delivery of the same message stops at once.
+    """
+    from compliance.services.runners import RunnerStopped, end_runner, runner_of_task, wait_runner
     from compliance.services.scans import run_scan
+    from compliance.storage.tables import RunnerState
     from web.worker.listing import FollowLister, HubLister, LeadGone
 
     rt = runtime(self.app)
     factory = rt.database.session_factory
-    lister: Any = FollowLister(factory, scan_id) if follow else HubLister.from_settings(rt.settings)
+    settings = rt.settings.with_overrides(scan_lease_seconds=self.app.conf.get(LEASE_KEY))
+    lister: Any = FollowLister(factory, scan_id) if follow else HubLister.from_settings(settings)
+    task_id = str(self.request.id or "")
     try:
-        scan = run_scan(factory, scan_id, settings=rt.settings, lister=lister, rulebook=rt.book(), follower=follow)
+        scan = run_scan(factory, scan_id, settings=settings, lister=lister, rulebook=rt.book(), follower=follow,
+                        task_id=task_id or None, worker=self.request.hostname)  # fmt: skip
+    except RunnerStopped as stop:
+        log.info("scan %s: runner %s stopped: %s", scan_id, task_id, stop)
+        return "stopped"
     except LeadGone:
-        return "lead gone"  # the stale-scan recovery sends a new lead
+        _end(factory, task_id, "ended", "the lead runner stopped before the listing finished")
+        return "lead gone"  # the recovery sends a new lead
     except HubError as exc:
+        runner = runner_of_task(factory, task_id) if task_id else None
         if self.request.retries >= SCAN_RETRIES:
             log.warning("scan %s: giving up this runner after %d retries: %s", scan_id, SCAN_RETRIES, exc)
-            return "retries exhausted"  # the stale-scan recovery takes it from here
-        raise self.retry(
-            exc=exc, countdown=backoff(self.request.retries, getattr(exc, "retry_after", None)), max_retries=None
-        ) from None
+            if runner is not None:
+                end_runner(
+                    factory, runner, RunnerState.FAILED, f"gave up after {SCAN_RETRIES} retries: {exc.one_line()}"
+                )
+            return "retries exhausted"  # the recovery sends new runners, or fails the scan
+        countdown = backoff(self.request.retries, getattr(exc, "retry_after", None))
+        if runner is not None:
+            wait_runner(factory, runner, countdown + settings.scan_lease_seconds)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=None) from None
     return str(scan.status)
+
+
+def _end(factory: Any, task_id: str, state: str, note: str) -> None:
+    from compliance.services.runners import end_runner, runner_of_task
+    from compliance.storage.tables import RunnerState
+
+    runner = runner_of_task(factory, task_id) if task_id else None
+    if runner is not None:
+        end_runner(factory, runner, RunnerState(state), note)
 
 
 @shared_task(bind=True, name=SCAN_TARGET_TASK, time_limit=120)
@@ -145,38 +175,11 @@ def tick_task(self: Task) -> dict[str, Any]:
                 fired.append(row.id)
             except ValueError:
                 log.warning("schedule %s names unknown task %r; skipped", row.id, row.task)
-    recovered = _recover(self.app, self.app.conf.get(RECOVER_AFTER_KEY))
+    recovered = recover_now(self.app)
     return {"fired": fired, "recovered_scans": recovered.scans, "recovered_checks": recovered.checks}
-
-
-def _recover(app: Any, stale_after: float | None) -> Any:
-    from web.worker.recovery import DEFAULT_STALE_SECONDS, recover_stale
-
-    rt = runtime(app)
-    return recover_stale(
-        rt.database.session_factory,
-        send_scan=lambda scan_id: send_scan(app, scan_id),
-        send_check=lambda check_id, queue: send_check(app, check_id, queue),
-        stale_after=DEFAULT_STALE_SECONDS if stale_after is None else float(stale_after),
-    )
 
 
 @worker_process_init.connect
 def _fresh_runtime_in_child(**_kw: Any) -> None:
     # A pool process must not use connections its parent opened before the fork (nor close them).
     reset_runtime(close=False)
-
-
-@worker_ready.connect
-def _recover_on_start(sender: Any = None, **_kw: Any) -> None:
-    # A worker starting after a crash picks up the scans the dead one was running.
-    app = getattr(sender, "app", None)
-    if app is None:
-        return
-    try:
-        recovered = _recover(app, app.conf.get(RECOVER_AFTER_KEY))
-    except Exception:  # a database hiccup at start-up must not stop the worker; the tick retries
-        log.exception("stale-work recovery at worker start failed")
-        return
-    if recovered.scans or recovered.checks:
-        log.info("re-queued stale scans %s and checks %s", recovered.scans, recovered.checks)

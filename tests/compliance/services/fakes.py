@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from compliance.facts.model import Evidence, Fact, FactSet
@@ -65,11 +65,15 @@ class FakeInspector:
     crash_after: int | None = None
     fail: dict[str, BaseException] = field(default_factory=dict)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
+    # Called with the 1-based call number before each inspection (to act in the middle of a batch).
+    hook: Callable[[int], None] | None = None
 
     def __call__(
         self, model_id: str, *, revision: str | None, declared: Sequence[Fact], settings: Settings, use_exact: bool
     ) -> Inspection:
         self.calls.append((model_id, revision))
+        if self.hook is not None:
+            self.hook(len(self.calls))
         if self.crash_after is not None and len(self.calls) >= self.crash_after:
             self.crash_after = None
             raise Crash(f"worker killed while inspecting {model_id}")

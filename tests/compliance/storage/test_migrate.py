@@ -131,3 +131,35 @@ def test_revision_0004_adds_the_fingerprints_table_and_goes_back(empty_url: str)
         engine.dispose()
     downgrade(empty_url, "0003")
     assert "fingerprints" not in _tables(empty_url) and "checks" in _tables(empty_url)
+
+
+def test_revision_0005_adds_runners_and_settles_what_finished_scans_left_running(empty_url: str) -> None:
+    upgrade(empty_url, "0004")
+    engine = sa.create_engine(empty_url)
+    rows = [
+        "INSERT INTO scans (id, kind, status, trigger, total, done, skipped, errors, changes, attempts, created_at) "
+        "VALUES (1, 'registry', 'failed', 'api', 2, 0, 0, 0, 0, 5, CURRENT_TIMESTAMP), "
+        "(2, 'registry', 'running', 'api', 1, 0, 0, 0, 0, 1, CURRENT_TIMESTAMP)",
+        "INSERT INTO checks (id, model_ref, source, status, attempts, created_at, estimator_version) "
+        "VALUES ('c1', 'acme/a', 'scan', 'running', 1, CURRENT_TIMESTAMP, 'x'), "
+        "('c2', 'acme/b', 'scan', 'running', 1, CURRENT_TIMESTAMP, 'x')",
+        "INSERT INTO scan_items (scan_id, model_id, status, check_id) "
+        "VALUES (1, 'acme/a', 'running', 'c1'), (1, 'acme/z', 'pending', NULL), (2, 'acme/b', 'running', 'c2')",
+    ]
+    try:
+        with engine.begin() as connection:
+            for statement in rows:
+                connection.execute(sa.text(statement))
+        upgrade(empty_url, "0005")
+        with engine.connect() as connection:
+            items = dict(connection.execute(sa.text("SELECT model_id, status FROM scan_items")).all())
+            checks = dict(connection.execute(sa.text("SELECT id, status || '/' || failure FROM checks")).all())
+            checks.update(connection.execute(sa.text("SELECT id, status FROM checks WHERE failure IS NULL")).all())
+        # The failed scan's leftovers are failed; the running scan is left to its runners.
+        assert items == {"acme/a": "failed", "acme/z": "failed", "acme/b": "running"}
+        assert checks == {"c1": "failed/lost", "c2": "running"}
+        assert "scan_runners" in _tables(empty_url)
+        downgrade(empty_url, "0004")
+        assert "scan_runners" not in _tables(empty_url)
+    finally:
+        engine.dispose()

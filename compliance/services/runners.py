@@ -36,6 +36,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from compliance.services.checks import INTERNAL_EXIT_CODE as LOST_EXIT_CODE
+from compliance.services.checks import LOST_FAILURE
+from compliance.services.scan_failures import not_checked_error
 from compliance.storage.db import SessionFactory, insert_ignore, session_scope
 from compliance.storage.tables import (
     CheckRow,
@@ -59,8 +62,6 @@ DEFAULT_LEASE_SECONDS = 15.0
 # A scan none of whose runners is alive is sent new ones, unless runners were sent less than
 # this long ago and none of them has started yet (they may be waiting in a busy queue).
 DEFAULT_RECOVER_AFTER = 300.0
-LOST_FAILURE = "lost"  # the failure kind of a check whose worker died (compliance.services.checks)
-LOST_EXIT_CODE = 2  # as an internal failure: the check could not finish (ExitCode.INCONCLUSIVE)
 _UNFINISHED_ITEMS = (ItemStatus.PENDING.value, ItemStatus.RUNNING.value)
 
 
@@ -452,7 +453,7 @@ def fail_scan(
     if moved != 1:
         return False
     left = (col(ScanItemRow.scan_id) == scan_id) & col(ScanItemRow.status).in_(_UNFINISHED_ITEMS)
-    why = f"not checked: the scan failed: {message}"[:500]
+    why = not_checked_error(message)
     checks = list(session.exec(select(ScanItemRow.check_id).where(left, col(ScanItemRow.check_id).is_not(None))))
     if checks:
         session.exec(

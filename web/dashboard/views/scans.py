@@ -99,6 +99,12 @@ def scan_now(target_id: int) -> Any:
         abort(400, exc.one_line())
     if scan.id not in unfinished:  # a second click shows the scan already under way, queues nothing more
         queue_after_commit(session, "scan", scan.id, SCAN_QUEUE)
+    elif scan.status == ScanStatus.RUNNING and scan.id is not None:
+        # Unless its runners died: then new ones are sent now rather than at the next recovery pass.
+        from compliance.services.runners import recover
+
+        if recover(session, scan_ids=[scan.id]).dispatch:
+            queue_after_commit(session, "scan", scan.id, SCAN_QUEUE)
     session.commit()
     return redirect(url_for("dashboard.scan", scan_id=scan.id))
 

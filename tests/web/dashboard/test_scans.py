@@ -11,23 +11,25 @@ from flask.testing import FlaskClient
 from compliance.services.targets import create_target
 from compliance.storage.db import session_factory, session_scope
 from tests.web.dashboard.conftest import csrf_from
+from tests.web.dashboard.data import stored_check
 from tests.web.failed_scan import OWN_ERROR, WHY, store_failed_scan
 from tests.web.support import RecordingCelery
 
 
-def _failed_scan_of_a_target(app: Flask) -> tuple[int, int]:
+def _failed_scan_of_a_target(app: Flask, running_check: str | None = None) -> tuple[int, int]:
     factory = session_factory(app.extensions["dashboard"].engine)
     with session_scope(factory) as session:
         target = create_target(session, kind="author", value="acme", name="Acme", actor="admin@example.com")
         assert target.id is not None
         target_id = target.id
-    return target_id, store_failed_scan(factory, target_id).id
+    return target_id, store_failed_scan(factory, target_id, running_check).id
 
 
 def test_a_failed_scan_says_why_above_its_counts_and_offers_scanning_again(
     app: Flask, client_as: Callable[[str], FlaskClient], celery: RecordingCelery
 ) -> None:
-    target_id, scan_id = _failed_scan_of_a_target(app)
+    check_id = stored_check(app, "acme/left-0", run=False)
+    target_id, scan_id = _failed_scan_of_a_target(app, running_check=check_id)
     client = client_as("submitter")
     html = client.get(f"/scans/{scan_id}").get_data(as_text=True)
     heading = html.index('<h2 id="failed-h">The scan failed</h2>')
@@ -38,7 +40,11 @@ def test_a_failed_scan_says_why_above_its_counts_and_offers_scanning_again(
     # Each failed model shows its own error in the table.
     failed = client.get(f"/scans/{scan_id}?status=failed").get_data(as_text=True)
     assert failed.count(f"not checked: the scan failed: {WHY}") == 3 and OWN_ERROR in failed
-    assert "acme/done" not in failed
+    assert "acme/done" not in failed and f'href="/checks/{check_id}"' in failed
+    # The check the scan was running when it failed says its worker was lost, and why.
+    check = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert '<h2 id="state-h">The worker running it was lost</h2>' in check
+    assert f"not checked: the scan failed: {WHY}" in check
     # Scanning the target again starts a new scan.
     assert f'action="/targets/{target_id}/scan"' in html[heading:] and "Scan Acme again" in html
     again = client.post(f"/targets/{target_id}/scan", data={"csrf_token": csrf_from(html)})

@@ -25,7 +25,8 @@ class ComplianceError(Exception):
 
     ``kind`` names the failure for machines (a stored check that failed keeps it, the API and
     the dashboard show it): ``input``, ``not_found``, ``private``, ``gated``, ``unreachable``,
-    ``service``; ``internal`` is a bug, never raised on purpose.
+    ``service``. Two more kinds are stored without an error: ``lost`` (the worker running the
+    check died too often, see :mod:`compliance.services.runners`) and ``internal`` (a bug).
     """
 
     exit_code: ExitCode = ExitCode.INPUT

@@ -481,8 +481,9 @@ def fail_check(
     the ``failure`` kind (:attr:`ComplianceError.kind`); a finished check is left as it is.
 
     Every failed check stores an exit code and a kind, so a client exits as a local check would
-    and a person sees why: without them (a lost worker, a refused queue) the check did not
-    really run, which is :data:`INTERNAL_EXIT_CODE` and :data:`INTERNAL_FAILURE`.
+    and a person sees why: without them (a refused queue) the check did not really run, which is
+    :data:`INTERNAL_EXIT_CODE` and :data:`INTERNAL_FAILURE`. A check whose worker was lost too
+    often is failed with :data:`LOST_FAILURE` by the recovery.
     """
     code = INTERNAL_EXIT_CODE if exit_code is None else exit_code
     return _finish_without_result(

@@ -45,6 +45,11 @@ def run_and_watch(
         assert target.id is not None
         scan = scans.start_scan(session, target_id=target.id, trigger=ScanTrigger.CLI, requested_by="cli")
         scan_id, queued = scan.id, scan.status == ScanStatus.QUEUED
+        if scan.status == ScanStatus.RUNNING and not inline and scan_id is not None:
+            # A scan already under way whose runners died is taken over now (sent once this commits).
+            from compliance.services.runners import recover
+
+            queued = bool(recover(session, scan_ids=[scan_id]).dispatch)
     assert scan_id is not None
     print(f"scan {scan_id} of {target.name}", file=out, flush=True)
     runner: threading.Thread | None = None

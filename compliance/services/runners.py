@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -227,13 +228,11 @@ class Lease:
     def _keep(self) -> None:
         renew_every = self.lease_seconds / 5
         poll = min(self.poll_seconds, renew_every)
-        renewed = 0.0
-        clock = 0.0
+        renewed = time.monotonic()
         while not self._done.wait(poll):
-            clock += poll
             try:
-                if clock - renewed >= renew_every:
-                    renewed = clock
+                if time.monotonic() - renewed >= renew_every:
+                    renewed = time.monotonic()
                     self._renew()
                 else:
                     self._look()

@@ -272,3 +272,29 @@ def test_worker_options_as_a_process_exit_4_with_one_line(env: Path) -> None:
                             text=True, timeout=60)  # fmt: skip
     assert result.returncode == 4 and result.stderr.count("\n") == 1, result.stderr
     assert "--lease must be between 2 and 600 seconds" in result.stderr
+
+
+def test_scanning_again_takes_over_a_scan_whose_runners_died(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from compliance.settings import load_settings
+    from compliance.storage.db import session_scope
+    from compliance.storage.tables import ScanRow, ScanRunnerRow, utcnow
+    from web.db import Database
+    from web.worker import enqueue
+
+    sent: list[int] = []
+    monkeypatch.setattr(enqueue, "send_scan", lambda _app, scan_id, **_kw: sent.append(scan_id))
+    cli.db(["upgrade"])
+    assert cli.scan(["author:acme", "--no-wait"]) == 0 and sent == [1]
+    database = Database.from_settings(load_settings())
+    with session_scope(database.session_factory) as session:  # the worker took it up, then was killed
+        session.execute(sa.update(ScanRow).values(status="running"))
+        session.add(ScanRunnerRow(scan_id=1, task_id="t", lease_until=utcnow() - timedelta(seconds=1)))
+    assert cli.scan(["author:acme", "--no-wait"]) == 0 and sent == [1, 1]
+    assert cli.scan(["author:acme", "--no-wait"]) == 0 and sent == [1, 1]  # just sent: not again
+    database.dispose()

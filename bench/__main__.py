@@ -18,6 +18,7 @@ BENCHES = [
     "rules_speed",
     "hub_speed",
     "service_speed",
+    "scan_faults",
     "dashboard_speed",
     "derivation_matches",
 ]

@@ -1,6 +1,6 @@
 """Scan workers killed and stopped mid-scan, with the default lease: how soon the scan resumes, what is redone.
 
-One registry scan of N synthetic models (default 300, the project's hub server in this process,
+One registry scan of N synthetic models (default 500, the project's hub server in this process,
 each model request slowed by 20 ms) on real ``python -m web worker --queues scan --concurrency 2``
 processes, no beat. While a batch is in flight:
 
@@ -38,7 +38,7 @@ GRACE = 10.0
 
 def _options(args: Any) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.scan_faults")
-    parser.add_argument("--models", type=int, default=300, help="models in the scan (default 300)")
+    parser.add_argument("--models", type=int, default=500, help="models in the scan (default 500)")
     return parser.parse_args(args if isinstance(args, list) else [])
 
 

@@ -63,7 +63,7 @@ def isolated(request: pytest.FixtureRequest, tmp_path: Path, hub: Hub) -> Iterat
 
 
 def _report(stack: Stack, fault: Fault, since: str) -> None:
-    # Shown with -s: the figures the README quotes come from bench/scan_faults.py, these are a check.
+    # Shown with -s; bench/scan_faults.py prints the same figures, with the default lease for every kill.
     print(f"[{stack.name}] {fault.point}: resumed {fault.latency:.1f} s after {since}; "
           f"{len(fault.redone())} models redone {fault.after.held_per_runner()}; {fault.timeline()}")  # fmt: skip
 

@@ -5,7 +5,7 @@ Shared by the fault-injection tests (``test_scan_faults.py``) and ``python -m be
 scan_faults``, so the figures the benchmark prints are measured exactly as the tests assert them:
 
 * a scan's rows at one moment (:class:`Snapshot`): its items with the runner holding each, and its
-  runners with their state, pool process and lease;
+  runners with their state, pool process, start and end;
 * a kill or a warm stop (:func:`inject`): what was in flight, and when the scan moved
   again (the first model finished that was not finished right after the fault);
 * what must hold once the scan is done: every model exactly once (:func:`duplicates`) and nothing

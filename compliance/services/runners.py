@@ -204,7 +204,8 @@ class Lease:
     session_factory: SessionFactory
     runner_id: int
     lease_seconds: float = DEFAULT_LEASE_SECONDS
-    poll_seconds: float = 1.0
+    # How often a stop request is looked for: a runner stops this soon after the model in hand.
+    poll_seconds: float = 0.2
     stopping: threading.Event = field(default_factory=threading.Event)
     lost: threading.Event = field(default_factory=threading.Event)
     _done: threading.Event = field(default_factory=threading.Event)

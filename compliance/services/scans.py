@@ -107,6 +107,9 @@ _BATCH = 50
 # turns of the one write lock) per model, at the cost of redoing at most this many models per
 # runner when a worker is killed.
 _STORE_BATCH = 50
+# A batch on a slow hub stores what it finished at least this often, so a killed runner redoes
+# at most this long of inspection (a fast hub finishes a batch of 50 well within it).
+_STORE_SECONDS = 5.0
 # While a batch is inspected, the heartbeat moves at least this often (the stale-scan recovery
 # waits 300 s by default).
 _BEAT_SECONDS = 30.0
@@ -560,10 +563,17 @@ class _Run:
                     self.process_item(item_id)
 
     def process_batch(self, item_ids: list[int]) -> None:
-        """Claim, inspect and store several fresh items (see :meth:`process_pending`)."""
+        """Claim, inspect and store several fresh items (see :meth:`process_pending`).
+
+        Results are stored when the batch ends, or as soon as :data:`_STORE_SECONDS` passed
+        since the last store (a slow hub), so a killed runner redoes at most a batch, and at
+        most that long of inspection.
+        """
         claims = self._claim_batch(item_ids)
         done: list[tuple[_Claim, Result]] = []
         failed: list[_Failed] = []
+        ended: set[int] = set()
+        stored_at = time.monotonic()
         try:
             for claim in claims:
                 try:
@@ -586,12 +596,15 @@ class _Run:
                     failed.append((claim, message, INTERNAL_EXIT_CODE, INTERNAL_FAILURE))
                 else:
                     done.append((claim, result))
+                ended.add(id(claim))
+                if time.monotonic() - stored_at >= _STORE_SECONDS:
+                    self._store_batch(done, failed)
+                    done, failed, stored_at = [], [], time.monotonic()
                 self._beat_if_due()
                 self.stop_point()
         except (RateLimited, RunnerStopped):
             # The models finished are stored (unless the lease was lost: then they are no
             # longer this runner's), the rest of the batch goes back to the queue.
-            ended = {id(c) for c, _ in done} | {id(f[0]) for f in failed}
             self._store_batch(done, failed)
             self._release_batch([c for c in claims if id(c) not in ended])
             raise

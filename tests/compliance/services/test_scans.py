@@ -569,3 +569,17 @@ def test_deadlocks_and_serialization_failures_are_transient() -> None:
     assert _is_transient(sa.exc.OperationalError("UPDATE scans", {}, Orig("40P01")))
     assert _is_transient(sa.exc.OperationalError("UPDATE scans", {}, Orig("40001")))
     assert not _is_transient(sa.exc.IntegrityError("INSERT", {}, Orig("23505")))
+
+
+def test_a_batch_on_a_slow_hub_stores_as_it_goes(
+    session_factory: SessionFactory, book: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scans, "_STORE_SECONDS", 0.0)  # every model takes "too long": store each at once
+    target_id = new_target(session_factory)
+    with pytest.raises(Crash):
+        scan_once(session_factory, target_id, StaticLister(catalogue(10)), FakeInspector(crash_after=5), book,
+                  page_size=10)  # fmt: skip
+    with session_scope(session_factory) as session:
+        statuses = [i.status for i in session.exec(select(ScanItemRow).order_by(col(ScanItemRow.id))).all()]
+    # The kill loses only the model in hand and those not yet inspected, not the whole batch.
+    assert statuses == ["done"] * 4 + ["running"] * 6

@@ -22,8 +22,9 @@ killed worker's task runs again; the services make that safe (idempotency keys, 
 claims). A worker stopped warmly puts the messages it fetched and did not start back on the
 broker. A worker killed outright (``SIGKILL`` of the main process) takes them with it on the
 embedded broker (kombu's SQLAlchemy transport; :mod:`web.worker.sqla` deletes a message when it
-is fetched) and on Redis until the visibility timeout, so the beat tick and every worker start
-also re-queue scans whose heartbeat went stale (:mod:`web.worker.recovery`).
+is fetched) and on Redis until the visibility timeout, so scans do not wait for the broker: every
+worker's watchdog (:mod:`web.worker.watchdog`), its start and the beat tick take over a scan whose
+runners' leases ran out, and re-send checks whose worker was lost (:mod:`web.worker.recovery`).
 
 On Redis a message not acknowledged within :data:`REDIS_VISIBILITY_TIMEOUT` is delivered again.
 The value fits checks, which a time limit stops after :data:`CHECK_TIME_LIMIT`: a check still
@@ -131,7 +132,7 @@ def create_celery(settings: Settings, *, register_tasks: bool = True) -> Celery:
         app.conf.broker_transport = transport
     elif settings.effective_broker_url.startswith(("redis://", "rediss://")):
         # Without this a message a dead worker had fetched comes back only after an hour; the
-        # stale-scan recovery covers scans, this covers checks.
+        # runners' leases cover scans, this covers checks.
         app.conf.broker_transport_options = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
     app.conf[_SETTINGS_KEY] = settings
     if register_tasks:

@@ -152,7 +152,7 @@ def worker(argv: list[str]) -> int:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="re-queue scans whose heartbeat is older than this (default 300)",
+        help="send runners again to a scan whose last ones were sent this long ago and never started (default 300)",
     )
     p.add_argument(
         "--shutdown-grace",

@@ -110,9 +110,6 @@ _STORE_BATCH = 50
 # A batch on a slow hub stores what it finished at least this often, so a killed runner redoes
 # at most this long of inspection (a fast hub finishes a batch of 50 well within it).
 _STORE_SECONDS = 5.0
-# While a batch is inspected, the heartbeat moves at least this often (the stale-scan recovery
-# waits 300 s by default).
-_BEAT_SECONDS = 30.0
 # How often one item is put back after a deadlock or serialization failure before it fails.
 _MAX_ITEM_RETRIES = 3
 # SQLSTATEs of transient conflicts between concurrent transactions (PostgreSQL).
@@ -416,7 +413,6 @@ class _Run:
     runner_id: int | None = None
     lease: Lease | None = None
     _retries: dict[int, int] = field(default_factory=dict)
-    _last_beat: float = 0.0
 
     def __post_init__(self) -> None:
         self.rules_hash = rules_digest(rs.to_dict() for rs in self.book.rulesets)
@@ -600,7 +596,6 @@ class _Run:
                 if time.monotonic() - stored_at >= _STORE_SECONDS:
                     self._store_batch(done, failed)
                     done, failed, stored_at = [], [], time.monotonic()
-                self._beat_if_due()
                 self.stop_point()
         except (RateLimited, RunnerStopped):
             # The models finished are stored (unless the lease was lost: then they are no
@@ -977,19 +972,6 @@ class _Run:
             session.exec(
                 sa.update(ScanRow).where(col(ScanRow.id) == self.scan_id).values(heartbeat_at=utcnow(), **counters)
             )
-
-    def _beat_if_due(self) -> None:
-        """Move the scan's heartbeat while a batch is inspected on a slow hub.
-
-        Results move it when they are stored; a batch of slow models could otherwise look
-        like a lost runner to the stale-scan recovery, which would send a second one.
-        """
-        now = time.monotonic()
-        if now - self._last_beat < _BEAT_SECONDS:
-            return
-        self._last_beat = now
-        with session_scope(self.session_factory) as session:
-            self._lock_scan(session)  # which moves the heartbeat
 
     def _lock_scan(self, session: Session) -> None:
         """Take the scan's row lock (and move its heartbeat) before any model row.

@@ -355,24 +355,6 @@ def test_a_batch_the_database_refuses_is_redone_one_by_one(
         assert sum(1 for c in changes(session, scan.id) if c[1] == "new_model") == 4
 
 
-def test_a_batch_on_a_slow_hub_keeps_the_heartbeat_moving(
-    session_factory: SessionFactory, book: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(scans, "_BEAT_SECONDS", 0.0)
-    beats: list[Any] = []
-
-    class Watching(FakeInspector):
-        def __call__(self, model_id: str, **kw: Any) -> Any:
-            with session_scope(session_factory) as session:
-                beats.append(session.exec(select(ScanRow.heartbeat_at)).one())
-            return super().__call__(model_id, **kw)
-
-    scan = scan_once(session_factory, new_target(session_factory), StaticLister(catalogue(4)), Watching(), book)
-    assert scan.done == 4
-    # One batch, nothing stored until its end: the heartbeat still moved between inspections.
-    assert len(beats) == 4 and beats == sorted(beats) and beats[-1] > beats[1]
-
-
 def test_a_model_the_hub_hides_fails_its_item(session_factory: SessionFactory, book: Any) -> None:
     models = catalogue(2)
     hidden = FakeInspector(fail={models[0].model_id: ModelNotFound("gated", source=models[0].model_id)})

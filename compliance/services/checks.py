@@ -330,6 +330,7 @@ def run_check(
         )
     except Exception as exc:
         message = f"internal error: {type(exc).__name__}: {exc}"
+        log.warning("check %s failed: %s", check_id, message)
         _finish_without_result(session_factory, check_id, CheckStatus.FAILED, message, exit_code=INTERNAL_EXIT_CODE,
                                failure=INTERNAL_FAILURE)  # fmt: skip
         raise
@@ -483,9 +484,11 @@ def fail_check(
     Every failed check stores an exit code and a kind, so a client exits as a local check would
     and a person sees why: without them (a refused queue) the check did not really run, which is
     :data:`INTERNAL_EXIT_CODE` and :data:`INTERNAL_FAILURE`. A check whose worker was lost too
-    often is failed with :data:`LOST_FAILURE` by the recovery.
+    often is failed with :data:`LOST_FAILURE` by the recovery. Logged at warning level: the
+    service, not the model, stopped the check.
     """
     code = INTERNAL_EXIT_CODE if exit_code is None else exit_code
+    log.warning("check %s failed (%s): %s", check_id, failure or INTERNAL_FAILURE, message)
     return _finish_without_result(
         session_factory, check_id, CheckStatus.FAILED, message, exit_code=code, failure=failure
     )

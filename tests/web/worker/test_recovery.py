@@ -85,3 +85,15 @@ def test_a_check_whose_worker_died_is_sent_again_then_failed_as_lost(factory: An
         check = session.get(CheckRow, check_id)
         assert check is not None and (check.status, check.failure) == ("failed", "lost")
         assert f"lost {MAX_ATTEMPTS} times" in (check.error or "")
+
+
+def test_a_check_failed_by_the_service_is_logged_at_warning(factory: Any, caplog: Any) -> None:
+    import logging
+
+    from compliance.services.checks import fail_check, submit_check
+
+    with session_scope(factory) as session:
+        check_id = submit_check(session, model_ref="acme/x", source="ci", queue="ci").id
+    with caplog.at_level(logging.WARNING, logger="compliance.services.checks"):
+        fail_check(factory, check_id, "its worker was lost 5 times", failure="lost")
+    assert f"check {check_id} failed (lost): its worker was lost 5 times" in caplog.text

@@ -202,3 +202,22 @@ def test_a_follower_whose_lead_died_gives_up(worker_app: Any, factory: Any, monk
     with session_scope(factory) as session:
         scan = session.get(ScanRow, scan_id)
         assert scan is not None and scan.status == "running" and scan.listed_at is None
+
+
+def test_a_second_delivery_of_a_live_runners_message_stops_at_once(worker_app: Any, factory: Any) -> None:
+    from compliance.services.runners import start_runner
+    from compliance.services.scans import start_scan
+    from compliance.services.targets import create_target
+    from web.worker.tasks import run_scan_task
+
+    with session_scope(factory) as session:
+        target = create_target(session, kind="author", value="meta-llama", actor="t", schedule=False)
+        assert target.id is not None
+        scan_id = start_scan(session, target_id=target.id, trigger="api").id
+    assert scan_id is not None
+    # The first delivery is running (its runner holds a lease); Redis delivers the message again.
+    assert start_runner(factory, scan_id, task_id="delivered-twice") is not None
+    assert run_scan_task.apply(args=[scan_id], task_id="delivered-twice").get() == "stopped"
+    assert _count(factory, ScanItemRow, col(ScanItemRow.scan_id) == scan_id) == 0  # it listed nothing
+    # Another message of the same scan is a runner of its own.
+    assert run_scan_task.apply(args=[scan_id], task_id="another").get() == "done"

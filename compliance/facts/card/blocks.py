@@ -53,7 +53,8 @@ _LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
 
 _URL = re.compile(r"https?://\S+")
 
-_EMPHASIS = re.compile(r"\*\*|__|\\(?=[~*_#|\[\]()])")
+# "10**9" is a power of ten, not bold text.
+_EMPHASIS = re.compile(r"(?!(?<=10)\*\*\d)\*\*|__|\\(?=[~*_#|\[\]()])")
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|[。！？]")
 

@@ -55,6 +55,7 @@ from compliance.facts.card.roles import (
     clause_start,
     names_a_model,
 )
+from compliance.facts.card.scientific import expand_scientific
 from compliance.facts.number_words import spell_to_digits
 
 
@@ -92,7 +93,7 @@ def scan_sentence(sentence: Sentence, found: Found) -> None:
     original = " ".join(sentence.text.split())[:MAX_SCAN_CHARS]
     # Figures written in words ("twelve trillion tokens", "twenty-three days") are read as digits; the
     # evidence quotes the sentence as the card wrote it.
-    text = spell_to_digits(original)[:MAX_SCAN_CHARS]
+    text = expand_scientific(spell_to_digits(original))[:MAX_SCAN_CHARS]
     has_digit = any(ch.isdigit() for ch in text)
     if not has_digit and "month" not in text and "week" not in text and "day" not in text:
         return
@@ -338,7 +339,7 @@ def _table_cell(
     tokens: list[Candidate],
     hours: list[Candidate],
 ) -> None:
-    text = spell_to_digits(" ".join(cell.split())[:MAX_SCAN_CHARS])
+    text = expand_scientific(spell_to_digits(" ".join(cell.split())[:MAX_SCAN_CHARS]))
     matches = list(QTY.finditer(text))
     if not matches:
         return

@@ -9,6 +9,7 @@ from typing import Any
 from compliance.errors import InputError, ModelFileError
 from compliance.facts.card.blocks import clean, trim
 from compliance.facts.card.quantities import Quantity, first_duration
+from compliance.facts.card.scientific import expand_scientific
 from compliance.facts.licenses import classify_license
 from compliance.facts.model import Confidence, Evidence, Fact
 from compliance.facts.number_words import spell_to_digits
@@ -334,7 +335,7 @@ def _co2_facts(co2: dict[str, Any], fm_lines: list[str], parent_line: int | None
         if isinstance(raw, int | float) and math.isfinite(raw) and raw > 0:
             hours = Quantity(float(raw), float(raw), float(raw), "")
         elif isinstance(raw, str):
-            hours = first_duration(spell_to_digits(clean(raw)))
+            hours = first_duration(expand_scientific(spell_to_digits(clean(raw))))
         if hours is not None:
             line = _nested_key_line(fm_lines, parent_line, key)
             facts.append(

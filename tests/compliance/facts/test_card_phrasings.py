@@ -96,6 +96,13 @@ def table_row(key: str, value: str) -> str:
     return f"| Property | Value |\n|---|---|\n| Architecture | decoder-only |\n| {key} | {value} |\n"
 
 
+def fill_frame(draw: st.DrawFn, frame: str, q: str, figure: str) -> str:
+    """The statement a frame makes of a figure: a table row for "TABLE:<key>", else the sentence filled in."""
+    if frame.startswith("TABLE:"):
+        return table_row(frame.removeprefix("TABLE:"), f"{q}{figure}")
+    return frame.format(q=q, n=figure, u=draw(st.sampled_from(HOUR_UNITS)) if "{u}" in frame else "")
+
+
 # --------------------------------------------------------------------------------------------
 # Training tokens: 0.1T to 40T
 
@@ -146,10 +153,7 @@ def token_statements(draw: st.DrawFn) -> Stated:
     q = draw(quantifiers)
     figure = token_figure(draw, tenths)
     frame, table = draw(st.sampled_from(TOKEN_FRAMES))
-    if frame.startswith("TABLE:"):
-        statement = table_row(frame.removeprefix("TABLE:"), f"{q}{figure}")
-    else:
-        statement = frame.format(q=q, n=figure)
+    statement = fill_frame(draw, frame, q, figure)
     low, high = QUANTIFIERS[q]
     value = tenths * 1e11
     return Stated(assemble(draw, statement, table, TOKEN_DISTRACTORS), low * value, high * value)
@@ -212,10 +216,7 @@ def hour_statements(draw: st.DrawFn) -> Stated:
     figure, value = hours_figure(draw)
     q = draw(quantifiers)
     frame, table = draw(st.sampled_from(HOUR_FRAMES))
-    if frame.startswith("TABLE:"):
-        statement = table_row(frame.removeprefix("TABLE:"), f"{q}{figure}")
-    else:
-        statement = frame.format(q=q, n=figure, u=draw(st.sampled_from(HOUR_UNITS)))
+    statement = fill_frame(draw, frame, q, figure)
     low, high = QUANTIFIERS[q]
     return Stated(assemble(draw, statement, table, HOUR_DISTRACTORS), low * value, high * value)
 
@@ -297,10 +298,7 @@ def parameter_statements(draw: st.DrawFn) -> Stated:
         return Stated(assemble(draw, statement, False, PARAM_DISTRACTORS), low * value, high * value)
     q = draw(quantifiers)
     frame, table = draw(st.sampled_from(PARAM_NOUN_FRAMES))
-    if frame.startswith("TABLE:"):
-        statement = table_row(frame.removeprefix("TABLE:"), f"{q}{figure}")
-    else:
-        statement = frame.format(q=q, n=figure)
+    statement = fill_frame(draw, frame, q, figure)
     low, high = QUANTIFIERS[q]
     return Stated(assemble(draw, statement, table, PARAM_DISTRACTORS), low * value, high * value)
 

@@ -9,6 +9,7 @@ from compliance.facts.card.blocks import Row, Sentence, Table, trim
 from compliance.facts.card.choose import Candidate
 from compliance.facts.card.limits import MAX_SCAN_CHARS, MIN_TRAINING_TOKENS
 from compliance.facts.card.model_name import EXPERT_PRODUCT_SPREAD, EXPERT_PRODUCT_VALUE
+from compliance.facts.card.node_counts import node_products
 from compliance.facts.card.quantities import (
     DURATION,
     HOURS_AFTER,
@@ -36,6 +37,7 @@ from compliance.facts.card.roles import (
     HW_BAD_HEADINGS,
     HW_HEADINGS,
     HW_NEGATIVE,
+    HW_USE_NEGATIVE,
     KEYED_HOURS,
     KEYED_PARAMS,
     KEYED_TOKENS,
@@ -111,8 +113,10 @@ def scan_sentence(sentence: Sentence, found: Found) -> None:
             _scan_params(match, scan, found)
     if has_digit and ("x" in text or "×" in text):
         _scan_experts(scan, found)
-    if has_digit and (scan.train_context or scan.heading_ok) and not HW_NEGATIVE.search(text):
-        _scan_hardware(scan, found)
+    if has_digit and (scan.train_context or scan.heading_ok):
+        _scan_node_products(scan, found)
+        if not HW_NEGATIVE.search(text):
+            _scan_hardware(scan, found)
     if (scan.train_context or "took" in text.lower() or scan.heading_ok) and not DURATION_NEGATIVE.search(text):
         _scan_durations(scan, found)
 
@@ -277,6 +281,25 @@ def _scan_hardware(scan: _Scan, found: Found) -> None:
         mention = Candidate(0.0, 0.0, 0.0, "", scan.detail, scan.line, text[: match.start()])
         mention.hardware = canonical_hw(match.group("hw"))
         found.hardware.append(mention)
+
+
+def _scan_node_products(scan: _Scan, found: Found) -> None:
+    """Accelerator counts stated as nodes times accelerators per node, clause by clause: in "48 nodes of 8
+    H100s; inference used one node" only the first clause is about training."""
+    offset = 0
+    for segment in scan.text.split(";"):
+        if not HW_USE_NEGATIVE.search(segment):
+            for product in node_products(segment):
+                start = offset + product.start
+                subject = scan.text[max(0, start - 200) : start]
+                count = float(product.count)
+                cand = Candidate(count, count, count, "", scan.detail, scan.line, subject)
+                cand.hardware = product.hardware
+                cand.note = f"{product.nodes} nodes x {product.per_node} accelerators per node"
+                if LATER_STAGE.search(scan.text[clause_start(scan.text, start) : start]):
+                    cand.stage = "later"
+                found.counts.append(cand)
+        offset += len(segment) + 1
 
 
 def _scan_durations(scan: _Scan, found: Found) -> None:

@@ -73,10 +73,14 @@ FAMILY_TOTAL = re.compile(
 # A figure about this model alone, when the card also gives a family figure.
 THIS_MODEL = re.compile(r"(?i:this (?:size|model|variant|checkpoint)|(?:the|this) model alone|for it alone)")
 
-HW_NEGATIVE = re.compile(
-    r"(?i:infer|deploy|serv(?:e|ing)|\brun\b|running|requir|recommend|fine[- ]?tun|memory|\bfit|reserve"
-    r"|per node|each node|node with|minimum|quantiz|consumer|local|download|vram)"
+# Words that make an accelerator count a serving or hardware-requirement figure, not the training cluster.
+_HW_USE_WORDS = (
+    r"infer|deploy|\bserv(?:e[sd]?|ing)\b|\brun\b|running|requir|recommend|fine[- ]?tun|memory|\bfit|reserve"
+    r"|minimum|quantiz|consumer|local|download|vram"
 )
+HW_USE_NEGATIVE = re.compile(r"(?i:" + _HW_USE_WORDS + r")")
+# A count beside a node phrase is a per-node figure, read only as a product with the node count.
+HW_NEGATIVE = re.compile(r"(?i:" + _HW_USE_WORDS + r"|per node|each node|node with)")
 
 HW_HEADINGS = re.compile(r"(?i:train|hardware|compute|infrastructure|technical|carbon|environment)")
 

@@ -31,7 +31,6 @@ def test_fixture_set_covers_every_class() -> None:
 KNOWN_MISSES = {
     "duration-a-fortnight": "'a fortnight' is not read as a duration",
     "family-three-sizes-with-share": "'accounted for 1.46M of them' names no unit after the figure",
-    "hw-nodes-times-gpus": "nodes x GPUs per node is not multiplied",
     "hw-single-node-eight-words": "'a single node of eight H100 GPUs' is not a training-context sentence",
     "hw-kv-times-sign": "a 'Hardware:' line outside a training heading is not read",
     "kv-table-unit-in-header": "a unit in a table header ('(billions)') is not applied to the cells",

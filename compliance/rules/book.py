@@ -17,7 +17,7 @@ from typing import Any
 from compliance.errors import UsageError
 from compliance.facts.model import Evidence, Fact, FactSet
 from compliance.rules.compiler import Compiled
-from compliance.rules.decision import Clause, Shape, deciding, shape_of
+from compliance.rules.decision import Clause, Place, Plan, Shape, plan, shape_of
 from compliance.rules.describe import explain_comparison
 from compliance.rules.findings import NEVER_IN_FORCE, Finding, Severity, Status, Verdict
 from compliance.rules.operators import Tri
@@ -56,6 +56,9 @@ class RuleSetInfo:
         }
 
 
+_MAX_MEMO = 512  # entries per rule in each memo below; past that a memo stops growing or starts afresh
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledRule:
     """One rule ready to evaluate: its validated spec plus compiled conditions."""
@@ -72,6 +75,11 @@ class CompiledRule:
     effect: dict[str, Any] = field(init=False)
     when_shape: Shape = field(init=False)
     unless_shape: Shape | None = field(init=False)
+    # What the facts do not change, worked out once: the explanation plan per sequence of
+    # comparison results (see :class:`~compliance.rules.decision.Plan`) and why the rule is out
+    # of force, per date.
+    _plans: dict[tuple[str, ...], Plan] = field(init=False, repr=False)
+    _force: dict[date, str | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "when_shape", shape_of(self.spec.when, self.named))
@@ -80,6 +88,8 @@ class CompiledRule:
         object.__setattr__(self, "status", Status(self.spec.status))
         object.__setattr__(self, "severity", Severity(self.spec.severity))
         object.__setattr__(self, "effect", self.spec.effect)
+        object.__setattr__(self, "_plans", {})
+        object.__setattr__(self, "_force", {})
 
     @property
     def id(self) -> str:
@@ -88,6 +98,17 @@ class CompiledRule:
 
     def out_of_force(self, as_of: date) -> str | None:
         """Why the rule is not law on ``as_of``, or None when it is."""
+        try:
+            return self._force[as_of]
+        except KeyError:
+            pass
+        why = self._out_of_force(as_of)
+        if len(self._force) >= _MAX_MEMO:  # a long-lived book sees a new date every day
+            self._force.clear()
+        self._force[as_of] = why
+        return why
+
+    def _out_of_force(self, as_of: date) -> str | None:
         spec = self.spec
         if self.status in NEVER_IN_FORCE:
             return f"{self.status.value}: never became law (what-if only)"
@@ -139,59 +160,32 @@ class CompiledRule:
         else:
             reason, decisive = self._explain(run, log, when, exempt)
             if verdict is Verdict.UNCERTAIN:
-                settle = settle_questions(decisive, log, facts, self.decided)
+                clauses = [Clause(log[at], negated) for at, negated in decisive]
+                settle = settle_questions(clauses, log, facts, self.decided)
         spec, info = self.spec, self.ruleset
+        # By position, in field order: a dataclass of this size costs twice as much called by keyword.
         return Finding(
-            rule_id=spec.id,
-            ruleset=info.id,
-            ruleset_version=info.version,
-            jurisdiction=info.jurisdiction,
-            title=spec.title,
-            verdict=verdict,
-            severity=self.severity,
-            effect=self.effect,
-            citation=spec.citation,
-            link=spec.link,
-            status=self.status,
-            effective_from=spec.effective_from,
-            effective_until=spec.effective_until,
-            message=spec.message,
-            sourcing=spec.sourcing,
-            reason=reason,
-            what_if=what_if,
-            scope_reason=scope_reason,
-            comparisons=log,
-            evidence=run.evidence_for(log),
-            settle=settle,
-        )
+            spec.id, info.id, info.version, info.jurisdiction, spec.title, verdict, self.severity, self.effect,
+            spec.citation, spec.link, self.status, spec.effective_from, spec.effective_until, spec.message,
+            spec.sourcing, reason, what_if, scope_reason, log, run.evidence_for(log), settle=settle,
+        )  # fmt: skip
 
     def _explain(
         self, run: EvaluationRun, log: list[dict[str, Any]], when: Tri, exempt: Tri
-    ) -> tuple[str | None, list[Clause]]:
+    ) -> tuple[str | None, tuple[Place, ...]]:
         """The reason for the verdict, naming the clauses that decided it, and those clauses
         (each comparison in ``log`` is marked ``deciding`` or not)."""
-        _, when_clauses = deciding(self.when_shape, log, "when")
-        unless_clauses: list[Clause] = []
-        if self.unless_shape is not None and when is not False:
-            _, unless_clauses = deciding(self.unless_shape, log, "unless")
-        reason: str | None = None
-        if when is False:
-            decisive = when_clauses
-            reason = "not met: " + run.explain_all(when_clauses)
-        elif exempt is True:
-            decisive, reason = unless_clauses, f"exempt: {self.exemption}"
-        elif when is None:
-            # Undecided "when" clauses explain it; deciding them may still leave the exemption open.
-            decisive = when_clauses + (unless_clauses if exempt is None else [])
-            reason = run.explain_all(when_clauses)
-        elif exempt is None:
-            decisive, reason = unless_clauses, "an exemption may apply: " + run.explain_all(unless_clauses)
-        else:
-            # Every comparison of a triggered rule holds as it should: they are marked, not explained.
-            decisive = when_clauses + unless_clauses
-        for clause in decisive:
-            clause.entry["deciding"] = True
-        return reason, decisive
+        key = tuple([entry["result"] for entry in log])
+        found = self._plans.get(key)
+        if found is None:
+            found = plan(self.when_shape, self.unless_shape, log, when, exempt, self.exemption)
+            if len(self._plans) < _MAX_MEMO:  # a deep condition could have many result sequences
+                self._plans[key] = found
+        for at, _ in found.decisive:
+            log[at]["deciding"] = True
+        if found.explained is None:
+            return found.head, found.decisive
+        return f"{found.head}{run.explain_all(log, found.explained)}", found.decisive
 
     def _missing_needs(self, facts: Mapping[str, Fact]) -> str | None:
         return unmet_needs(self.spec.needs, facts) if self.spec.needs else None
@@ -256,7 +250,7 @@ class EvaluationRun:
         self.destination = destination
         self.facts = lookup
         self.as_of = as_of
-        self._evidence: dict[str, list[dict[str, Any]]] = {}
+        self._evidence: dict[str, list[dict[str, Any]] | None] = {}
         self._explained: dict[tuple[Any, ...], str] = {}
 
     def explain(self, entry: dict[str, Any], *, negated: bool = False) -> str:
@@ -277,26 +271,34 @@ class EvaluationRun:
             text = self._explained[key] = explain_comparison(entry, negated=negated)
         return text
 
-    def explain_all(self, clauses: list[Clause]) -> str:
-        """The deciding clauses in words, ``; ``-separated (each distinct text once)."""
-        parts = [self.explain(c.entry, negated=c.negated) for c in clauses]
+    def explain_all(self, log: list[dict[str, Any]], places: Iterable[Place]) -> str:
+        """The clauses at ``places`` of ``log`` in words, ``; ``-separated (each distinct text once)."""
+        parts = [self.explain(log[at], negated=negated) for at, negated in places]
         return "; ".join(dict.fromkeys(parts)) or "undecided"
 
     def evidence_for(self, log: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         """Evidence of the facts the logged comparisons read, keyed by fact name."""
         out: dict[str, list[dict[str, Any]]] = {}
+        known = self._evidence
         for entry in log:
-            for name in (entry["fact"], entry.get("ref")):
-                if name is None or name in out:
-                    continue
-                fact = self.facts.get(name)
-                if fact is None:
-                    continue
-                cached = self._evidence.get(name)
-                if cached is None:
-                    cached = self._evidence[name] = [e.to_dict() for e in fact.evidence]
-                out[name] = cached
+            name = entry["fact"]
+            if name not in out:
+                found = known[name] if name in known else self._evidence_of(name)
+                if found is not None:
+                    out[name] = found
+            ref = entry.get("ref")
+            if ref is not None and ref not in out:
+                found = self._evidence_of(ref)
+                if found is not None:
+                    out[ref] = found
         return out
+
+    def _evidence_of(self, name: str) -> list[dict[str, Any]] | None:
+        """The evidence of one fact as dicts, once per run (None, remembered too, when it is absent)."""
+        if name not in self._evidence:
+            fact = self.facts.get(name)
+            self._evidence[name] = None if fact is None else [e.to_dict() for e in fact.evidence]
+        return self._evidence[name]
 
 
 class RuleBook:

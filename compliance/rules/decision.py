@@ -92,3 +92,54 @@ def _replay(shape: Shape, entries: list[dict[str, Any]], at: int, negated: bool)
             undecided.extend(clauses)
         everything.extend(clauses)
     return (None, undecided, at) if unknown else (not decisive, everything, at)
+
+
+Place = tuple[int, bool]
+"""A clause by its index in the log, and whether it is negated."""
+
+
+class Plan(NamedTuple):
+    """How a rule's verdict is explained, worked out from the shapes alone.
+
+    A compiled condition is deterministic: which leaf it reads next depends only on the results
+    of the leaves before, so the sequence of results in a log fixes which comparisons the log
+    holds and every conclusion drawn from them. A plan is therefore the same for every log with
+    that sequence, and a rule keeps one per sequence seen. ``head`` starts the reason (None: no
+    reason); ``explained`` are the clauses whose words follow it, ``; ``-separated (None: the head
+    is the whole reason); ``decisive`` are the clauses that decided the verdict.
+    """
+
+    head: str | None
+    explained: tuple[Place, ...] | None
+    decisive: tuple[Place, ...]
+
+
+def plan(
+    when_shape: Shape, unless_shape: Shape | None, log: list[dict[str, Any]], when: Tri, exempt: Tri, exemption: str
+) -> Plan:
+    """The plan explaining ``log`` (``when`` and ``exempt`` are its results; ``exemption`` the
+    ``unless`` condition in words).
+
+    Raises ValueError when the log does not match the shapes.
+    """
+    _, when_clauses = deciding(when_shape, log, "when")
+    unless_clauses: list[Clause] = []
+    if unless_shape is not None and when is not False:
+        _, unless_clauses = deciding(unless_shape, log, "unless")
+    index = {id(entry): at for at, entry in enumerate(log)}
+
+    def places(clauses: list[Clause]) -> tuple[Place, ...]:
+        return tuple((index[id(c.entry)], c.negated) for c in clauses)
+
+    if when is False:
+        return Plan("not met: ", places(when_clauses), places(when_clauses))
+    if exempt is True:
+        return Plan(f"exempt: {exemption}", None, places(unless_clauses))
+    if when is None:
+        # Undecided "when" clauses explain it; deciding them may still leave the exemption open.
+        decisive = when_clauses + (unless_clauses if exempt is None else [])
+        return Plan("", places(when_clauses), places(decisive))
+    if exempt is None:
+        return Plan("an exemption may apply: ", places(unless_clauses), places(unless_clauses))
+    # Every comparison of a triggered rule holds as it should: they are marked, not explained.
+    return Plan(None, None, places(when_clauses + unless_clauses))

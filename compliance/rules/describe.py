@@ -184,7 +184,30 @@ def explain_comparison(entry: Mapping[str, Any], *, negated: bool = False) -> st
     return f"{label} is {shown}: '{test}' {outcome}"
 
 
+# A comparison's target is fixed by its rule (a threshold, or a scaled reference), and the same
+# few are worded for every finding: each is worded once. Bounded for a process loading many books.
+_TARGETS: dict[tuple[Any, ...], str] = {}
+_MAX_TARGETS = 4096
+
+
 def _comparison_target(entry: Mapping[str, Any], fact: str) -> str:
+    ref = entry.get("ref")
+    # A reference's value is the facts', not the rule's: only the reference and factor are worded.
+    threshold = None if ref is not None else entry.get("threshold")
+    key = (fact, entry["op"], ref, entry.get("factor"), tuple(threshold) if isinstance(threshold, list) else threshold)
+    try:
+        return _TARGETS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an entry not made by the compiler may hold an unhashable threshold
+        return _word_target(entry, fact)
+    if len(_TARGETS) >= _MAX_TARGETS:
+        _TARGETS.clear()
+    text = _TARGETS[key] = _word_target(entry, fact)
+    return text
+
+
+def _word_target(entry: Mapping[str, Any], fact: str) -> str:
     if "ref" in entry:
         factor = float(entry.get("factor") or 1.0)
         scaled = "" if factor == 1.0 else f"{format_factor(factor)} of "

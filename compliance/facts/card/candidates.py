@@ -7,18 +7,17 @@ from dataclasses import dataclass, field
 
 from compliance.facts.card.blocks import Row, Sentence, Table, trim
 from compliance.facts.card.choose import Candidate
+from compliance.facts.card.durations import DURATION, duration_quantity
 from compliance.facts.card.limits import MAX_SCAN_CHARS, MIN_TRAINING_TOKENS
 from compliance.facts.card.model_name import EXPERT_PRODUCT_SPREAD, EXPERT_PRODUCT_VALUE
 from compliance.facts.card.node_counts import node_products
 from compliance.facts.card.quantities import (
-    DURATION,
     HOURS_AFTER,
     HW_COUNT,
     HW_RE,
     MULT,
     QTY,
     canonical_hw,
-    duration_quantity,
     find_hw,
     fmt,
     interval,
@@ -60,6 +59,10 @@ from compliance.facts.card.roles import (
 from compliance.facts.card.scientific import expand_scientific
 from compliance.facts.number_words import spell_to_digits
 
+# Units a duration in words may carry ("a fortnight", "a couple of days"): a sentence without digits is
+# scanned only when it names one.
+_DURATION_WORDS = re.compile(r"(?i:hour|day|week|fortnight|month|year)")
+
 
 def _detail(sentence: str) -> str:
     return trim(sentence)
@@ -97,7 +100,7 @@ def scan_sentence(sentence: Sentence, found: Found) -> None:
     # evidence quotes the sentence as the card wrote it.
     text = expand_scientific(spell_to_digits(original))[:MAX_SCAN_CHARS]
     has_digit = any(ch.isdigit() for ch in text)
-    if not has_digit and "month" not in text and "week" not in text and "day" not in text:
+    if not has_digit and not _DURATION_WORDS.search(text):
         return
     scan = _Scan(
         text=text,

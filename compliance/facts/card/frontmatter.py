@@ -8,7 +8,8 @@ from typing import Any
 
 from compliance.errors import InputError, ModelFileError
 from compliance.facts.card.blocks import clean, trim
-from compliance.facts.card.quantities import Quantity, first_duration
+from compliance.facts.card.durations import first_duration
+from compliance.facts.card.quantities import Quantity
 from compliance.facts.card.scientific import expand_scientific
 from compliance.facts.licenses import classify_license
 from compliance.facts.model import Confidence, Evidence, Fact

@@ -33,4 +33,5 @@ SIZE_MATCH_RATIO = 1.6
 SIZE_CLOSE_RATIO = 1.15
 # Training token counts below this are context lengths, batch sizes or fine-tuning sets.
 MIN_TRAINING_TOKENS = 1e9
-HOURS_PER_UNIT = {"hour": 1.0, "day": 24.0, "week": 168.0, "month": 730.0, "year": 8760.0}
+# A month is 30 days, as cards count them ("trained for two months" of about 60 days).
+HOURS_PER_UNIT = {"hour": 1.0, "day": 24.0, "week": 168.0, "fortnight": 336.0, "month": 720.0, "year": 8760.0}

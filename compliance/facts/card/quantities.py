@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from compliance.facts.card.limits import (
     ABOUT_REL,
     EXACT_REL_CAP,
-    HOURS_PER_UNIT,
     NEARLY_LOW_FACTOR,
     OVER_HIGH_FACTOR,
     PARAM_REL_CAP,
@@ -62,16 +61,13 @@ _ABOUT = re.compile(
 
 _NEARLY = re.compile(r"(?i:nearly|almost|close to|just under|up to|under)\s*$")
 
-# Text is spelled into digits before it is scanned (number_words.spell_to_digits), which leaves a lone
-# article or "one" before a unit as it was: "a month", "one week".
-ONE_WORDS = ("a", "an", "one")
-
 
 def parse_number(text: str) -> float:
+    """A numeral's value, thousands separators dropped ("1,024" -> 1024.0)."""
     return float(text.replace(",", ""))
 
 
-def _ulp(text: str) -> float:
+def ulp(text: str) -> float:
     """The value of the last stated digit of a numeral ("2" -> 1, "2.5" -> 0.1, "1,000" -> 1)."""
     digits = text.replace(",", "")
     if "." in digits:
@@ -103,7 +99,7 @@ def quantity(match: re.Match[str], text: str, *, kind: str = "count") -> Quantit
         # "7 trillion trillion tokens": read as written, so that plausibility rejects it loudly.
         mult *= MULT[stacked.group(1).lower()]
     value = parse_number(num) * mult
-    rel = 0.5 * _ulp(num) / parse_number(num) if parse_number(num) else 0.0
+    rel = 0.5 * ulp(num) / parse_number(num) if parse_number(num) else 0.0
     if kind == "params":
         rel = min(max(rel, PARAM_REL_FLOOR), PARAM_REL_CAP)
     elif kind == "duration":
@@ -140,11 +136,6 @@ HOURS_AFTER = re.compile(
     r"(?i:hours?|hrs?)(?![A-Za-z])"
 )
 
-DURATION = re.compile(
-    r"(?<![A-Za-z0-9.,])(?P<num>\d+(?:\.\d+)?|(?i:an?|one))[\s-](?P<unit>(?i:hours?|days?|weeks?|months?|years?))"
-    r"(?![A-Za-z])"
-)
-
 
 def canonical_hw(text: str) -> str:
     """A readable accelerator name: vendor prefix and memory normalised ("A100 80GB")."""
@@ -169,29 +160,6 @@ def fmt(value: float) -> str:
         if value >= scale:
             return f"{value / scale:.4g}{suffix}"
     return f"{value:.4g}"
-
-
-def duration_quantity(match: re.Match[str], text: str) -> Quantity | None:
-    num = match.group("num").lower()
-    unit = match.group("unit").lower().rstrip("s")
-    per = HOURS_PER_UNIT[unit]
-    if num in ONE_WORDS:
-        n, rel = 1.0, PARAM_REL_CAP
-    else:
-        n = parse_number(num)
-        rel = min(0.5 * _ulp(num) / n, PARAM_REL_CAP) if n else 0.0
-    hours = n * per
-    if not 0 < hours <= 5 * 8760:
-        return None
-    return interval(hours, rel, text[: match.start()], False)
-
-
-def first_duration(text: str) -> Quantity | None:
-    for match in DURATION.finditer(text):
-        q = duration_quantity(match, text)
-        if q is not None:
-            return q
-    return None
 
 
 def find_hw(text: str) -> str | None:

@@ -540,8 +540,8 @@ def test_inference_hardware_is_not_training_hardware() -> None:
     ("sentence", "hours"),
     [
         ("The model was trained for 21 days.", 21 * 24),
-        ("Training took 3 months.", 3 * 730),
-        ("Training started in May and took two months.", 2 * 730),
+        ("Training took 3 months.", 3 * 720),
+        ("Training started in May and took two months.", 2 * 720),
         ("It was trained for about 9.5 days.", 9.5 * 24),
     ],
 )

@@ -56,6 +56,9 @@ class RuleSetInfo:
         }
 
 
+# Module constants: reading an enum member off its class costs several dictionary look-ups.
+_TRIGGERED, _NOT_TRIGGERED = Verdict.TRIGGERED, Verdict.NOT_TRIGGERED
+_UNCERTAIN, _NOT_APPLICABLE = Verdict.UNCERTAIN, Verdict.NOT_APPLICABLE
 _MAX_MEMO = 512  # entries per rule in each memo below; past that a memo stops growing or starts afresh
 
 
@@ -145,35 +148,37 @@ class CompiledRule:
         log: list[dict[str, Any]] = []
         when, exempt = self.decide(facts, log)
         if when is False or exempt is True:
-            verdict = Verdict.NOT_TRIGGERED
+            verdict = _NOT_TRIGGERED
         elif when is None or exempt is None:
-            verdict = Verdict.UNCERTAIN
+            verdict = _UNCERTAIN
         else:
-            verdict = Verdict.TRIGGERED
+            verdict = _TRIGGERED
         what_if: Verdict | None = None
         reason: str | None = None
         settle: list[dict[str, Any]] = []
         excluded = [r for r in (scope_reason, self.out_of_force(run.as_of), self._missing_needs(facts)) if r]
         if excluded:
             # Out of scope: the what-if verdict is kept, but its clauses are not worked out.
-            what_if, verdict, reason = verdict, Verdict.NOT_APPLICABLE, "; ".join(excluded)
+            what_if, verdict, reason = verdict, _NOT_APPLICABLE, "; ".join(excluded)
+            evidence = run.evidence_for(log)
         else:
-            reason, decisive = self._explain(run, log, when, exempt)
-            if verdict is Verdict.UNCERTAIN:
-                clauses = [Clause(log[at], negated) for at, negated in decisive]
+            reason, found = self._explain(run, log, when, exempt)
+            if verdict is _UNCERTAIN:
+                clauses = [Clause(log[at], negated) for at, negated in found.decisive]
                 settle = settle_questions(clauses, log, facts, self.decided)
+            evidence = run.evidence_of(found.reads)
         spec, info = self.spec, self.ruleset
         # By position, in field order: a dataclass of this size costs twice as much called by keyword.
         return Finding(
             spec.id, info.id, info.version, info.jurisdiction, spec.title, verdict, self.severity, self.effect,
             spec.citation, spec.link, self.status, spec.effective_from, spec.effective_until, spec.message,
-            spec.sourcing, reason, what_if, scope_reason, log, run.evidence_for(log), settle=settle,
+            spec.sourcing, reason, what_if, scope_reason, log, evidence, settle=settle,
         )  # fmt: skip
 
     def _explain(
         self, run: EvaluationRun, log: list[dict[str, Any]], when: Tri, exempt: Tri
-    ) -> tuple[str | None, tuple[Place, ...]]:
-        """The reason for the verdict, naming the clauses that decided it, and those clauses
+    ) -> tuple[str | None, Plan]:
+        """The reason for the verdict, naming the clauses that decided it, and the plan it follows
         (each comparison in ``log`` is marked ``deciding`` or not)."""
         key = tuple([entry["result"] for entry in log])
         found = self._plans.get(key)
@@ -184,8 +189,8 @@ class CompiledRule:
         for at, _ in found.decisive:
             log[at]["deciding"] = True
         if found.explained is None:
-            return found.head, found.decisive
-        return f"{found.head}{run.explain_all(log, found.explained)}", found.decisive
+            return found.head, found
+        return f"{found.head}{run.explain_all(log, found.explained)}", found
 
     def _missing_needs(self, facts: Mapping[str, Fact]) -> str | None:
         return unmet_needs(self.spec.needs, facts) if self.spec.needs else None
@@ -291,6 +296,17 @@ class EvaluationRun:
                 found = self._evidence_of(ref)
                 if found is not None:
                     out[ref] = found
+        return out
+
+    def evidence_of(self, names: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Evidence of the facts ``names``, keyed by fact name (the same as :meth:`evidence_for`
+        when ``names`` are the facts its log reads, in order)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        known = self._evidence
+        for name in names:
+            found = known[name] if name in known else self._evidence_of(name)
+            if found is not None:
+                out[name] = found
         return out
 
     def _evidence_of(self, name: str) -> list[dict[str, Any]] | None:

@@ -106,12 +106,14 @@ class Plan(NamedTuple):
     holds and every conclusion drawn from them. A plan is therefore the same for every log with
     that sequence, and a rule keeps one per sequence seen. ``head`` starts the reason (None: no
     reason); ``explained`` are the clauses whose words follow it, ``; ``-separated (None: the head
-    is the whole reason); ``decisive`` are the clauses that decided the verdict.
+    is the whole reason); ``decisive`` are the clauses that decided the verdict; ``reads`` are the
+    facts the comparisons read (each compared fact, then its reference), each once, in log order.
     """
 
     head: str | None
     explained: tuple[Place, ...] | None
     decisive: tuple[Place, ...]
+    reads: tuple[str, ...]
 
 
 def plan(
@@ -131,15 +133,17 @@ def plan(
     def places(clauses: list[Clause]) -> tuple[Place, ...]:
         return tuple((index[id(c.entry)], c.negated) for c in clauses)
 
+    names = (name for entry in log for name in (entry["fact"], entry.get("ref")) if name is not None)
+    reads = tuple(dict.fromkeys(names))
     if when is False:
-        return Plan("not met: ", places(when_clauses), places(when_clauses))
+        return Plan("not met: ", places(when_clauses), places(when_clauses), reads)
     if exempt is True:
-        return Plan(f"exempt: {exemption}", None, places(unless_clauses))
+        return Plan(f"exempt: {exemption}", None, places(unless_clauses), reads)
     if when is None:
         # Undecided "when" clauses explain it; deciding them may still leave the exemption open.
         decisive = when_clauses + (unless_clauses if exempt is None else [])
-        return Plan("", places(when_clauses), places(decisive))
+        return Plan("", places(when_clauses), places(decisive), reads)
     if exempt is None:
-        return Plan("an exemption may apply: ", places(unless_clauses), places(unless_clauses))
+        return Plan("an exemption may apply: ", places(unless_clauses), places(unless_clauses), reads)
     # Every comparison of a triggered rule holds as it should: they are marked, not explained.
-    return Plan(None, None, places(when_clauses + unless_clauses))
+    return Plan(None, None, places(when_clauses + unless_clauses), reads)

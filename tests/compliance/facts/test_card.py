@@ -607,7 +607,9 @@ def test_hostile_bodies_stay_fast(body: str) -> None:
     info = parse_card(_card(body))
     elapsed = time.process_time() - started
     assert isinstance(info.facts, list)
-    assert elapsed < 5, f"took {elapsed:.1f}s"
+    # A quadratic blow-up on a megabyte takes minutes; linear work stays within seconds even on a
+    # machine three times slower than usual (the slowest of these took 5 s of CPU on such a day).
+    assert elapsed < 15, f"took {elapsed:.1f}s"
 
 
 def test_long_detail_is_trimmed() -> None:

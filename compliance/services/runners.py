@@ -64,6 +64,7 @@ DEFAULT_LEASE_SECONDS = 15.0
 # this long ago and none of them has started yet (they may be waiting in a busy queue).
 DEFAULT_RECOVER_AFTER = 300.0
 _UNFINISHED_ITEMS = (ItemStatus.PENDING.value, ItemStatus.RUNNING.value)
+_GONE_STATES = (RunnerState.LOST.value, RunnerState.FAILED.value)
 
 
 class RunnerStopped(Exception):
@@ -363,8 +364,14 @@ def recover(
         if not taken_up and sent > now - timedelta(seconds=recover_after):
             continue  # runners were sent a moment ago and wait in the queue
         if live:
+            # Replace the runners lost (or given up) since the last dispatch, up to the full
+            # number, and a lead if the listing is unfinished; runners that ended their pass
+            # normally are not replaced (there was nothing left for them).
             needs_lead = scan.listed_at is None and not any(r.role == LEAD for r in live)
+            gone = sum(1 for r in rows if r.state in _GONE_STATES and r.ended_at is not None and r.ended_at > sent)
+            missing = min(gone, max(0, runners - len(live)))
             roles = [LEAD] if needs_lead else []
+            roles += [FOLLOW] * max(0, missing - len(roles))
         else:
             roles = [LEAD] + [FOLLOW] * max(0, runners - 1)
         if not roles or not _claim_dispatch(session, scan, now):

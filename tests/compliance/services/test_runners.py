@@ -132,6 +132,40 @@ def test_a_live_follower_whose_lead_died_gets_a_new_lead(session_factory: Sessio
         assert recover(session).dispatch == [(scan_id, [LEAD])]
 
 
+def test_runners_lost_one_pass_at_a_time_are_all_replaced(session_factory: SessionFactory) -> None:
+    scan_id = _scan(session_factory)
+    lead = start_runner(session_factory, scan_id, task_id="lead", role=LEAD)
+    follower = start_runner(session_factory, scan_id, task_id="follower", role=FOLLOW)
+
+    def expire(runner_id: int | None) -> None:
+        with session_scope(session_factory) as session:
+            session.execute(sa.update(ScanRunnerRow).where(col(ScanRunnerRow.id) == runner_id)
+                            .values(lease_until=utcnow() - timedelta(seconds=1)))  # fmt: skip
+
+    expire(lead)  # the lead's lease runs out first; the follower's a moment later
+    with session_scope(session_factory) as session:
+        assert recover(session).dispatch == [(scan_id, [LEAD])]
+    expire(follower)
+    with session_scope(session_factory) as session:
+        assert recover(session).dispatch == []  # the new lead has not started: wait for it
+    assert start_runner(session_factory, scan_id, task_id="new-lead", role=LEAD) is not None
+    with session_scope(session_factory) as session:
+        assert recover(session).dispatch == [(scan_id, [FOLLOW])]  # back to two runners
+    with session_scope(session_factory) as session:
+        assert recover(session).dispatch == []
+    # A runner that ended its pass normally is not replaced.
+    assert start_runner(session_factory, scan_id, task_id="new-follower", role=FOLLOW) is not None
+    runners.end_runner(session_factory, _id_of(session_factory, "new-follower"), runners.RunnerState.ENDED)
+    with session_scope(session_factory) as session:
+        assert recover(session).dispatch == []
+
+
+def _id_of(session_factory: SessionFactory, task_id: str) -> int:
+    runner = runners.runner_of_task(session_factory, task_id)
+    assert runner is not None
+    return runner
+
+
 def test_a_scan_lost_too_often_fails_with_everything_it_held(
     session_factory: SessionFactory, book: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

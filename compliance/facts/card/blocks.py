@@ -15,6 +15,7 @@ from compliance.facts.card.limits import (
     MAX_TABLE_CELLS,
     MAX_TABLE_LINES,
 )
+from compliance.facts.card.table_units import apply_header_units
 
 
 @dataclass
@@ -176,7 +177,9 @@ def _html_table(lines: list[tuple[int, str]], headings: str) -> Table | None:
                 break  # rowspans can fill 64 columns of every row; a real table is far smaller
     if not rows:
         return None
-    return Table(rows[0].cells, rows[1:], headings, rows[0].line)
+    header, scaled = apply_header_units(rows[0].cells, [row.cells for row in rows[1:]])
+    body_rows = [Row(c[0] if c else "", c, row.line) for row, c in zip(rows[1:], scaled, strict=True)]
+    return Table(header, body_rows, headings, rows[0].line)
 
 
 class _BlockReader:
@@ -237,18 +240,22 @@ class _BlockReader:
                 self.add_cells(row.cells, row.line)
 
     def read_pipe_table(self, line: str) -> None:
-        header = [clean(c) for c in _cells(line)]
-        table = Table(header, [], self.headings(), self.first_line + self.index - 1)
+        raw_header = [clean(c) for c in _cells(line)]
+        first = self.first_line + self.index - 1
         self.index += 1  # the separator
+        raw_rows: list[tuple[int, list[str]]] = []
         while self.index < len(self.lines) and "|" in self.line_at(self.index):
             number = self.first_line + self.index
-            cells = [" ".join(clean(c).split()) for c in _cells(self.line_at(self.index))]
+            raw_rows.append((number, [" ".join(clean(c).split()) for c in _cells(self.line_at(self.index))]))
+            self.index += 1
+        header, rows = apply_header_units(raw_header, [cells for _, cells in raw_rows])
+        table = Table(header, [], self.headings(), first)
+        for (number, _), cells in zip(raw_rows, rows, strict=True):
             table.rows.append(Row(cells[0] if cells else "", cells, number))
             self.add_cells(cells, number)
             if len(cells) == 2 and cells[0] and cells[1]:
                 # A two-column table is a list of key-value pairs: read each row as "key: value".
                 self.add_cells([f"{cells[0]}: {cells[1]}"], number)
-            self.index += 1
         self.tables.append(table)
 
     def add_heading(self, match: re.Match[str]) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from compliance.facts.names import FACT_SPECS
+from compliance.rules.memo import remembered
 from compliance.rules.operators import OPERATORS
 from compliance.rules.plain import Condition, group_of
 
@@ -185,9 +186,8 @@ def explain_comparison(entry: Mapping[str, Any], *, negated: bool = False) -> st
 
 
 # A comparison's target is fixed by its rule (a threshold, or a scaled reference), and the same
-# few are worded for every finding: each is worded once. Bounded for a process loading many books.
-_TARGETS: dict[tuple[Any, ...], str] = {}
-_MAX_TARGETS = 4096
+# few are worded for every finding: each is worded once.
+_TARGETS: dict[Hashable, str] = {}
 
 
 def _comparison_target(entry: Mapping[str, Any], fact: str) -> str:
@@ -195,16 +195,7 @@ def _comparison_target(entry: Mapping[str, Any], fact: str) -> str:
     # A reference's value is the facts', not the rule's: only the reference and factor are worded.
     threshold = None if ref is not None else entry.get("threshold")
     key = (fact, entry["op"], ref, entry.get("factor"), tuple(threshold) if isinstance(threshold, list) else threshold)
-    try:
-        return _TARGETS[key]
-    except KeyError:
-        pass
-    except TypeError:  # an entry not made by the compiler may hold an unhashable threshold
-        return _word_target(entry, fact)
-    if len(_TARGETS) >= _MAX_TARGETS:
-        _TARGETS.clear()
-    text = _TARGETS[key] = _word_target(entry, fact)
-    return text
+    return remembered(_TARGETS, key, lambda: _word_target(entry, fact))
 
 
 def _word_target(entry: Mapping[str, Any], fact: str) -> str:

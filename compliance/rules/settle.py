@@ -15,7 +15,7 @@ import functools
 import itertools
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from compliance.errors import UsageError
@@ -23,6 +23,7 @@ from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS, Kind
 from compliance.rules.decision import Clause
 from compliance.rules.describe import fact_label, format_factor, format_quantity
+from compliance.rules.memo import remembered
 from compliance.rules.plain import VALUE_DOMAINS
 
 Verdict = Callable[[Mapping[str, Fact]], bool]
@@ -50,15 +51,50 @@ def settle(
     for entry in log:
         for name in {entry["fact"], entry.get("ref")} & set(wanted):
             reading[str(name)].append(entry)
-    candidates = {name: [a for a in _candidates(name, reading[name], facts) if _declarable(name, a)]
-                  for name in wanted}  # fmt: skip
+    candidates = {name: _answers_to_try(name, reading[name], facts) for name in wanted}
     candidates = {name: values for name, values in candidates.items() if values}
     answers = _verified(candidates, facts, decided)
     return [
-        {"fact": name, "question": _question(name, wanted[name]), "answers": values}
+        {"fact": name, "question": _asked_as(name, wanted[name]), "answers": values}
         for name, values in answers.items()
         if values
     ]
+
+
+# The answers to try and the question asked depend on the rule's comparisons alone (unless one
+# compares with a reference, whose bounds are the facts'); the same few are worked out for every
+# uncertain finding, so each is worked out once.
+_TRIES: dict[Hashable, tuple[str, ...]] = {}
+_QUESTIONS: dict[Hashable, str] = {}
+
+
+def _rule_side(entries: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """What of ``entries`` the rule fixes: fact, operator, reference, factor and (without a
+    reference) threshold of each."""
+    out = []
+    for entry in entries:
+        ref = entry.get("ref")
+        threshold = None if ref is not None else entry.get("threshold")
+        out.append((entry["fact"], entry.get("op"), ref, entry.get("factor"),
+                    tuple(threshold) if isinstance(threshold, list) else threshold))  # fmt: skip
+    return tuple(out)
+
+
+def _answers_to_try(name: str, entries: list[dict[str, Any]], facts: Mapping[str, Fact]) -> list[str]:
+    """The declarable candidate answers for ``name``."""
+
+    def work_out() -> tuple[str, ...]:
+        return tuple(a for a in _candidates(name, entries, facts) if _declarable(name, a))
+
+    if any(entry.get("ref") is not None for entry in entries):
+        return list(work_out())
+    tries: tuple[str, ...] = remembered(_TRIES, (name, _rule_side(entries)), work_out)
+    return list(tries)
+
+
+def _asked_as(name: str, entries: list[dict[str, Any]]) -> str:
+    """:func:`_question`, once per fact and comparisons."""
+    return remembered(_QUESTIONS, (name, _rule_side(entries)), lambda: _question(name, entries))
 
 
 @functools.lru_cache(maxsize=512)

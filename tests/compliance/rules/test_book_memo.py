@@ -1,5 +1,5 @@
-"""What a compiled rule works out once (explanation plans, dates, targets) gives the same findings
-as working it out afresh for every fact set."""
+"""What rule evaluation works out once (explanation plans, dates, comparison targets, answers to
+try and questions) gives the same findings as working it out afresh for every fact set."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.rules_speed import synthetic_facts
-from compliance.rules import describe, load_rulesets
+from compliance.rules import describe, load_rulesets, settle
 from compliance.rules.book import _MAX_MEMO, RuleBook
 from compliance.rules.findings import Status, Verdict
+from tests.compliance.rules.builders import facts
 
 BOOK = load_rulesets()
 AFRESH = load_rulesets()
 DATES = [date(2024, 6, 1), date(2025, 3, 1), date(2025, 9, 1), date(2026, 6, 1), date(2027, 3, 1)]
 MARKETS = [None, ["US"], ["EU"], ["CN"], ["US-CA"], ["US", "EU"]]
 DESTINATIONS = [None, "cn", "DE", "IR"]
+MODIFIER = "eu.gpai.downstream_modifier"
 
 
 def _forget(book: RuleBook) -> None:
@@ -28,11 +31,13 @@ def _forget(book: RuleBook) -> None:
         rule._plans.clear()
         rule._force.clear()
     describe._TARGETS.clear()
+    settle._TRIES.clear()
+    settle._QUESTIONS.clear()
 
 
 def _findings(book: RuleBook, seed: int, as_of: date, markets: list[str] | None, dest: str | None) -> list[Any]:
-    facts = synthetic_facts(random.Random(seed))
-    return [f.to_dict() for f in book.evaluate(facts, as_of=as_of, markets=markets, destination=dest)]
+    fact_set = synthetic_facts(random.Random(seed))
+    return [f.to_dict() for f in book.evaluate(fact_set, as_of=as_of, markets=markets, destination=dest)]
 
 
 @settings(max_examples=400, deadline=None)
@@ -51,10 +56,22 @@ def test_memoised_findings_equal_findings_worked_out_afresh(
     assert remembered == _findings(AFRESH, seed, as_of, markets, dest)
 
 
+@pytest.mark.parametrize("base", [2.4e24, 6e24, 3e25])
+def test_answers_compared_with_a_reference_follow_each_fact_set(base: float) -> None:
+    # The modification compute is compared with a third of the base model's: the answers to try
+    # depend on that fact, so a memo keyed by the rule alone would repeat the first set's answers.
+    modified = facts(base_model="org/base", output_modalities=["text"], base_model_compute_flop=base,
+                     finetune_compute_flop=(base / 6, base / 2))  # fmt: skip
+    remembered = BOOK.evaluate_rule(MODIFIER, modified, as_of=DATES[3])
+    _forget(AFRESH)
+    assert remembered.settle, "the interval straddles a third of the base: the finding is uncertain"
+    assert remembered.to_dict() == AFRESH.evaluate_rule(MODIFIER, modified, as_of=DATES[3]).to_dict()
+
+
 def test_each_field_of_a_finding_holds_what_its_name_says() -> None:
     # The book passes a finding's fields by position: each must land in the field of that name.
-    facts = synthetic_facts(random.Random(3))
-    for rule, finding in zip(BOOK.rules, BOOK.evaluate(facts, as_of=DATES[3]), strict=True):
+    fact_set = synthetic_facts(random.Random(3))
+    for rule, finding in zip(BOOK.rules, BOOK.evaluate(fact_set, as_of=DATES[3]), strict=True):
         spec, info = rule.spec, rule.ruleset
         expected = [("rule_id", spec.id), ("ruleset", info.id), ("ruleset_version", info.version),
                     ("jurisdiction", info.jurisdiction), ("title", spec.title), ("severity", rule.severity),

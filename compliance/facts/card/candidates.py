@@ -35,6 +35,7 @@ from compliance.facts.card.roles import (
     HOURS_HEADER,
     HW_BAD_HEADINGS,
     HW_HEADINGS,
+    HW_KEY,
     HW_NEGATIVE,
     HW_USE_NEGATIVE,
     KEYED_HOURS,
@@ -107,7 +108,8 @@ def scan_sentence(sentence: Sentence, found: Found) -> None:
         line=sentence.line,
         detail=_detail(original),
         train_context=bool(TRAIN_WORDS.search(text)),
-        heading_ok=bool(HW_HEADINGS.search(sentence.headings)) and not HW_BAD_HEADINGS.search(sentence.headings),
+        heading_ok=bool(HW_HEADINGS.search(sentence.headings) or HW_KEY.match(text))
+        and not HW_BAD_HEADINGS.search(sentence.headings),
         data_heading=bool(re.search(r"(?i:train|data)", sentence.headings)),
         later_heading=bool(LATER_STAGE.search(sentence.headings.rsplit(" / ", 1)[-1])),
     )

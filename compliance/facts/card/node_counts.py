@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from compliance.facts.card.quantities import HW_COUNT, canonical_hw, parse_number
 
 _NODE_WORD = r"(?i:nodes?|hosts?|servers?|machines?|instances?|pods?)"
-_COUNT = r"\d{1,3}(?:,\d{3})+|\d{1,6}"
+# At most a billion machines: longer runs of digit groups are not counts (and would overflow).
+_COUNT = r"\d{1,3}(?:,\d{3}){1,2}|\d{1,6}"
 
 # "48 nodes", "32 DGX H100 nodes", "sixteen servers" (words are digits by now), "Nodes: 32".
 NODES = re.compile(
@@ -60,9 +61,10 @@ def node_products(text: str) -> list[NodeProduct]:
         return []
     out: list[NodeProduct] = []
     for per in HW_COUNT.finditer(text):
-        per_node = int(parse_number(per.group("count")))
-        if not 1 <= per_node <= MAX_PER_NODE:
+        stated = parse_number(per.group("count"))
+        if not 1 <= stated <= MAX_PER_NODE:
             continue
+        per_node = int(stated)
         if _TOTAL_AFTER.match(text, per.end()):
             continue
         hw = canonical_hw(per.group("hw")) if per.group("hw") else None

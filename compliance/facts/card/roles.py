@@ -82,6 +82,12 @@ HW_USE_NEGATIVE = re.compile(r"(?i:" + _HW_USE_WORDS + r")")
 # A count beside a node phrase is a per-node figure, read only as a product with the node count.
 HW_NEGATIVE = re.compile(r"(?i:" + _HW_USE_WORDS + r"|per node|each node|node with)")
 
+# A line keyed by the training cluster ("Hardware: 1,536 × H100", "Compute: 256 × TPU v5e", "| Cluster |
+# 96 nodes × 8 H100 |"): as much a statement about training as a line under a "Training" heading.
+HW_KEY = re.compile(
+    r"\s?(?:[-*+]\s)?(?i:(?:training\s|pre-?training\s)?(?:hardware|compute|cluster|infrastructure|accelerators?))\s?[:|=]"
+)
+
 HW_HEADINGS = re.compile(r"(?i:train|hardware|compute|infrastructure|technical|carbon|environment)")
 
 HW_BAD_HEADINGS = re.compile(r"(?i:requir|inference|deploy|quick|usage|how to|serving|run|use\b)")

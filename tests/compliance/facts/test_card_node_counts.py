@@ -20,6 +20,8 @@ FRAMES = [
     "Training used {p} {hw} accelerators per node across {n} {node}.",
     "Pretraining was done on {n} {node}, each with {p} {hw} GPUs.",
     "TRAINING-LIST:- Nodes: {n} ({p} × {hw} per node)",
+    # A line keyed by the cluster counts as a training statement under any heading but a usage one.
+    "OVERVIEW-LIST:- Cluster: {n} {node} × {p} {hw}",
 ]
 DISTRACTORS = [
     "Inference runs on a single node with 8 GPUs.",
@@ -42,8 +44,9 @@ def clusters(draw: st.DrawFn) -> tuple[str, int]:
         hw=draw(st.sampled_from(HARDWARE)),
         node=draw(st.sampled_from(NODE_WORDS)),
     )
-    if statement.startswith("TRAINING-LIST:"):
-        statement = "## Training details\n\n" + statement.removeprefix("TRAINING-LIST:")
+    for marker, heading in (("TRAINING-LIST:", "## Training details"), ("OVERVIEW-LIST:", "## Overview")):
+        if statement.startswith(marker):
+            statement = f"{heading}\n\n" + statement.removeprefix(marker)
     if draw(st.booleans()):
         statement = f"{statement[:-1]}, {nodes * per:,} accelerators in total." if frame.endswith(".") else statement
     distractor = draw(st.none() | st.sampled_from(DISTRACTORS))

@@ -31,7 +31,6 @@ def test_fixture_set_covers_every_class() -> None:
 KNOWN_MISSES = {
     "family-three-sizes-with-share": "'accounted for 1.46M of them' names no unit after the figure",
     "hw-single-node-eight-words": "'a single node of eight H100 GPUs' is not a training-context sentence",
-    "hw-kv-times-sign": "a 'Hardware:' line outside a training heading is not read",
     "kv-single-row-table": "a one-row table of parameters is not read as key-value pairs",
     "sizes-table-transposed": "a transposed size table with the model named 'Base' (a stop word) picks the largest",
     "sizes-table-gpus-and-days": "per-model accelerator counts and days in a table are not read",

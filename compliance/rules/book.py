@@ -8,7 +8,7 @@ back-testing an old date or a revoked regime works the same way as a live check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -20,6 +20,7 @@ from compliance.rules.compiler import Compiled
 from compliance.rules.decision import Clause, Place, Plan, Shape, plan, shape_of
 from compliance.rules.describe import explain_comparison
 from compliance.rules.findings import NEVER_IN_FORCE, Finding, Severity, Status, Verdict
+from compliance.rules.memo import remembered
 from compliance.rules.operators import Tri
 from compliance.rules.plain import Condition, RuleSpec, SetMeta, unmet_needs
 from compliance.rules.settle import settle as settle_questions
@@ -60,6 +61,7 @@ class RuleSetInfo:
 _TRIGGERED, _NOT_TRIGGERED = Verdict.TRIGGERED, Verdict.NOT_TRIGGERED
 _UNCERTAIN, _NOT_APPLICABLE = Verdict.UNCERTAIN, Verdict.NOT_APPLICABLE
 _MAX_MEMO = 512  # entries per rule in each memo below; past that a memo stops growing or starts afresh
+_WORDED: dict[Hashable, str] = {}  # comparisons without numbers, in words, across runs
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -273,7 +275,15 @@ class EvaluationRun:
         )
         text = self._explained.get(key)
         if text is None:
-            text = self._explained[key] = explain_comparison(entry, negated=negated)
+            value = entry["value"]
+            if entry["low"] is None and entry["high"] is None and "ref" not in entry:
+                # No number in it: the words depend on the leaf and the value alone, and the same
+                # few (a flag, a licence, country groups) recur in every run.
+                words = (key, value.__class__, tuple(value) if isinstance(value, list) else value)
+                text = remembered(_WORDED, words, lambda: explain_comparison(entry, negated=negated))
+            else:
+                text = explain_comparison(entry, negated=negated)
+            self._explained[key] = text
         return text
 
     def explain_all(self, log: list[dict[str, Any]], places: Iterable[Place]) -> str:

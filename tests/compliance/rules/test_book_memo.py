@@ -1,5 +1,6 @@
-"""What rule evaluation works out once (explanation plans, dates, comparison targets, answers to
-try and questions) gives the same findings as working it out afresh for every fact set."""
+"""What rule evaluation works out once (explanation plans, dates, comparison targets, words for
+comparisons without numbers, answers to try and questions) gives the same findings as working
+it out afresh for every fact set."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.rules_speed import synthetic_facts
+from compliance.rules import book as book_module
 from compliance.rules import describe, load_rulesets, settle
 from compliance.rules.book import _MAX_MEMO, RuleBook
 from compliance.rules.findings import Status, Verdict
@@ -31,6 +33,7 @@ def _forget(book: RuleBook) -> None:
         rule._plans.clear()
         rule._force.clear()
     describe._TARGETS.clear()
+    book_module._WORDED.clear()
     settle._TRIES.clear()
     settle._QUESTIONS.clear()
 

@@ -122,7 +122,7 @@ def scan_sentence(sentence: Sentence, found: Found) -> None:
         _scan_node_products(scan, found)
         if not HW_NEGATIVE.search(text):
             _scan_hardware(scan, found)
-    if (scan.train_context or "took" in text.lower() or scan.heading_ok) and not DURATION_NEGATIVE.search(text):
+    if scan.train_context or "took" in text.lower() or scan.heading_ok:
         _scan_durations(scan, found)
 
 
@@ -307,10 +307,20 @@ def _scan_node_products(scan: _Scan, found: Found) -> None:
         offset += len(segment) + 1
 
 
+# A duration's clause ends where a new phrase starts: "for 5 days on 32 GPUs with 1M tokens per step".
+_DURATION_CLAUSE_END = re.compile(r"[;,.:(]|\s(?:and|then|followed|while|but|with|on|using|across)\s")
+
+
 def _scan_durations(scan: _Scan, found: Found) -> None:
     """Wall-clock training time ("trained for 21 days", "took two months")."""
     text = scan.text
     for match in DURATION.finditer(text):
+        # Only the duration's own clause can make it something else: in "trained for 25 days, with 3.2M
+        # tokens per batch" the "per" belongs to the batch; in "evaluated every 2 hours" to the duration.
+        after = _DURATION_CLAUSE_END.search(text, match.end(), match.end() + 60)
+        end = after.start() if after else min(len(text), match.end() + 60)
+        if DURATION_NEGATIVE.search(text[clause_start(text, match.start()) : end]):
+            continue
         q = duration_quantity(match, text)
         if q is None:
             continue

@@ -71,6 +71,10 @@ def node_products(text: str) -> list[NodeProduct]:
         for start, end, n in nodes:
             if n < 1:
                 continue
+            if start < per.start() and per.end() <= end:
+                # "64 8-GPU nodes": the per-node count describes the nodes.
+                out.append(NodeProduct(n, per_node, hw, start))
+                break
             if end <= per.start() and _links(text[end : per.start()]):
                 out.append(NodeProduct(n, per_node, hw, start))
                 break

@@ -194,12 +194,23 @@ def running_of(session: Session, worker: str) -> list[tuple[int, int | None]]:
     return [(i, pid) for i, pid in rows if i is not None]
 
 
+# Set when this process is told its runners must stop (a worker's pool process gets a signal
+# at a warm shutdown): quicker than the lease thread's next look at the stop flag.
+_STOP_HERE = threading.Event()
+
+
+def stop_runners_here() -> None:
+    """Ask every runner of this process to stop after the model in hand (safe in a signal handler)."""
+    _STOP_HERE.set()
+
+
 @dataclass
 class Lease:
     """A runner's lease, renewed by a daemon thread while the runner works.
 
     :attr:`stopping` is set when the runner was asked to stop or lost its lease (then
-    :attr:`lost` is set too); the runner checks it between models.
+    :attr:`lost` is set too); the runner checks it between models, along with
+    :func:`stop_runners_here`.
     """
 
     session_factory: SessionFactory
@@ -213,6 +224,7 @@ class Lease:
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> Lease:
+        _STOP_HERE.clear()  # left from a runner this process stopped before; the stop flag stays in the table
         self._thread = threading.Thread(target=self._keep, name=f"lease-{self.runner_id}", daemon=True)
         self._thread.start()
         return self
@@ -224,6 +236,8 @@ class Lease:
 
     def check(self) -> None:
         """Raise :class:`RunnerStopped` if the runner must stop."""
+        if _STOP_HERE.is_set():
+            self.stopping.set()
         if self.stopping.is_set():
             raise RunnerStopped("lease lost" if self.lost.is_set() else "asked to stop")
 

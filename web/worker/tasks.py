@@ -17,6 +17,7 @@ This module imports ``compliance`` and the Celery app module only: never Flask.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from typing import Any
@@ -29,7 +30,7 @@ from compliance.services.schedules import EXPIRE_WAIVERS_TASK, REEVALUATE_TASK, 
 from compliance.storage.db import session_scope
 from web.worker.celery_app import CHECK_TIME_LIMIT, LEASE_KEY, SCAN_TIME_LIMIT, reset_runtime, runtime
 from web.worker.enqueue import RUN_CHECK_TASK, RUN_SCAN_TASK, TICK_TASK, send_scan, send_scheduled
-from web.worker.watchdog import recover_now  # also connects the watchdog to the worker's signals
+from web.worker.watchdog import STOP_SIGNAL, recover_now  # also connects the watchdog to the worker's signals
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def run_scan_task(self: Task, scan_id: int, follow: bool = False) -> str | None:
     settings = rt.settings.with_overrides(scan_lease_seconds=self.app.conf.get(LEASE_KEY))
     lister: Any = FollowLister(factory, scan_id) if follow else HubLister.from_settings(settings)
     task_id = str(self.request.id or "")
+    previous = _catch_stop_signal()
     try:
         scan = run_scan(factory, scan_id, settings=settings, lister=lister, rulebook=rt.book(), follower=follow,
                         task_id=task_id or None, worker=self.request.hostname)  # fmt: skip
@@ -106,7 +108,34 @@ def run_scan_task(self: Task, scan_id: int, follow: bool = False) -> str | None:
         if runner is not None:
             wait_runner(factory, runner, countdown + settings.scan_lease_seconds)
         raise self.retry(exc=exc, countdown=countdown, max_retries=None) from None
+    finally:
+        _restore_stop_signal(previous)
     return str(scan.status)
+
+
+def _catch_stop_signal() -> Any:
+    """While a runner works, the watchdog's stop signal stops it after the model in hand.
+
+    Installed here, in the pool process, and not at its start: billiard turns the handlers found
+    at a pool process's start into exits. Outside the main thread (a threads pool) there is no
+    signal handling; the runner then notices the stop flag through its lease thread.
+    """
+    import signal
+
+    from compliance.services.runners import stop_runners_here
+
+    try:
+        return signal.signal(STOP_SIGNAL, lambda _signum, _frame: stop_runners_here())
+    except ValueError:
+        return None
+
+
+def _restore_stop_signal(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        with contextlib.suppress(ValueError):
+            signal.signal(STOP_SIGNAL, previous)
 
 
 def _end(factory: Any, task_id: str, state: str, note: str) -> None:

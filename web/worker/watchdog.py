@@ -27,6 +27,8 @@ from celery.signals import worker_ready, worker_shutting_down
 
 from web.worker.celery_app import LEASE_KEY, SHUTDOWN_GRACE_KEY, celery_settings, runtime
 
+STOP_SIGNAL = signal.SIGUSR2  # handled in every pool process (web.worker.tasks)
+
 log = logging.getLogger(__name__)
 
 MAX_INTERVAL = 5.0
@@ -95,6 +97,15 @@ class Watchdog:
         factory = runtime(self.app).database.session_factory
         try:
             with session_scope(factory) as session:
+                busy = running_of(session, self.hostname)
+            # The signal first (a read, then no wait): the pool processes stop their runners at
+            # once; the flag, written next (on SQLite it may wait for the write lock), is for
+            # runners out of reach of a signal (a threads pool, another host's view).
+            for _runner_id, pid in busy:
+                if pid and _our_child(pid):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, STOP_SIGNAL)
+            with session_scope(factory) as session:
                 asked = request_stop(session, self.hostname)
             if asked:
                 log.info("warm shutdown: asked runners %s to stop", asked)
@@ -109,11 +120,24 @@ class Watchdog:
             for runner_id, pid in left:
                 end_runner(factory, runner_id, RunnerState.RELEASED, "stopped at the end of the shutdown grace")
                 log.warning("warm shutdown: runner %s still busy after the grace; its models were released", runner_id)
-                if pid and pid != os.getpid():
+                if pid and _our_child(pid):
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(pid, signal.SIGKILL)
         except Exception:
             log.warning("warm shutdown: could not hand the runners' work back; leases will expire", exc_info=True)
+
+
+def _our_child(pid: int) -> bool:
+    """Whether ``pid`` is one of this worker's pool processes (a row's pid may be a dead worker's,
+    since reused by another process: never signal that)."""
+    if pid == os.getpid():
+        return False  # a solo or threads pool: the runner is in this process
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return False  # gone, or no /proc: the stop flag and the lease do the work
+    return parent == os.getpid()
 
 
 _watchdog: Watchdog | None = None

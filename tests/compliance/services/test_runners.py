@@ -276,3 +276,16 @@ def test_a_runner_that_lost_its_models_stores_nothing_of_them(session_factory: S
     with session_scope(session_factory) as session:
         statuses = session.exec(select(CheckRow.status)).all()
         assert set(statuses) == {"running"}  # the other runner stores the results
+
+
+def test_a_process_told_to_stop_stops_its_runner_at_the_next_model(session_factory: SessionFactory) -> None:
+    scan_id = _scan(session_factory)
+    runner = start_runner(session_factory, scan_id, task_id="t")
+    assert runner is not None
+    with Lease(session_factory, runner, lease_seconds=30) as lease:
+        lease.check()  # nothing asked yet
+        runners.stop_runners_here()  # what the pool process's signal handler does
+        with pytest.raises(RunnerStopped, match="asked to stop"):
+            lease.check()
+    with Lease(session_factory, runner, lease_seconds=30) as again:
+        again.check()  # a later runner in the same process starts afresh

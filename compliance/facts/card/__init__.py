@@ -34,6 +34,7 @@ from compliance.facts.card.frontmatter import front_matter, metadata_facts, outp
 from compliance.facts.card.limits import MAX_ALTERNATIVES, MAX_CARD_BYTES
 from compliance.facts.card.model_name import sizes_from_name
 from compliance.facts.card.plausibility import vet
+from compliance.facts.card.table_columns import scan_columns
 from compliance.facts.model import Fact
 from compliance.facts.names import FACT_SPECS
 from compliance.regularfile import read_regular
@@ -155,6 +156,7 @@ def _prose_facts(
         scan_sentence(sentence, found)
     for table in tables:
         scan_table(table, found.tokens, found.hours)
+        scan_columns(table, found.counts, found.durations)
     facts: list[Fact] = []
     for name, cands, what, prefer in (
         ("training_tokens", found.tokens, "training token counts", "largest"),

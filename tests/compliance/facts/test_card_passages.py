@@ -33,7 +33,6 @@ KNOWN_MISSES = {
     "hw-single-node-eight-words": "'a single node of eight H100 GPUs' is not a training-context sentence",
     "kv-single-row-table": "a one-row table of parameters is not read as key-value pairs",
     "sizes-table-transposed": "a transposed size table with the model named 'Base' (a stop word) picks the largest",
-    "sizes-table-gpus-and-days": "per-model accelerator counts and days in a table are not read",
 }
 
 

@@ -24,3 +24,18 @@ for _name in [k for k in os.environ if k.startswith("COMPLIANCE_")]:
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="compliance-test-cache-")
 
 pytest_plugins = ["tests.hubfixtures"]
+
+
+def _hypothesis_profile() -> None:
+    # Under CI every property test draws the same examples each run (derandomized), so a red run
+    # means a change broke something rather than that a new random draw found an old corner;
+    # locally the draws stay random, to keep finding such corners.
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, database=None)
+    settings.load_profile("ci")
+
+
+_hypothesis_profile()

@@ -138,11 +138,17 @@ def _alternation(words: Iterable[str]) -> str:
 _OTHER_SMALL = _alternation(w for w in _SMALL if w != "one")
 # What may stand after a lone "one" for it to be a number: a unit-like noun, an accelerator
 # name ("H100", "TPUv4"), or another number in a range ("one or two", "one–three", "one to 4").
-_ONE_CONTEXT = (
-    rf"{_SEP}(?:"
+_ONE_UNIT = (
     r"(?:tokens?|parameters?|params?|epochs?|pass(?:es)?|steps?|days?|hours?|weeks?|months?|years?|minutes?"
     r"|gpus?|tpus?|npus?|chips?|accelerators?|nodes?|machines?|servers?|experts?|layers?|heads?)(?![a-z])"
     r"|[a-z]{1,6}\d"
+)
+# A "one" followed by a second "one" that is itself a number ("one-one tokens", "one-one
+# hundred") is one too: otherwise the second becomes digits and a second pass turns "one-1"
+# into "1-1".
+_ONE_CONTEXT = (
+    rf"{_SEP}(?:{_ONE_UNIT}"
+    rf"|one{_SEP}(?:{_ONE_UNIT}|(?:hundred|thousand|million|billion|trillion|quadrillion|dozen)(?!\w))"
     rf"|(?:(?:or|to){_SEP})?(?:{_OTHER_SMALL})(?!\w)"
     rf")|(?:{_SEP}(?:or|to){_SEP}|-)\d"
 )

@@ -292,7 +292,7 @@ def release_items(session: Session, runner_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     held = col(ScanItemRow.runner_id).in_(ids) & (col(ScanItemRow.status) == ItemStatus.RUNNING)
-    return _release(session, held)
+    return release_where(session, held)
 
 
 def release_orphans(session: Session, scan_id: int, *, now: datetime | None = None) -> int:
@@ -309,10 +309,12 @@ def release_orphans(session: Session, scan_id: int, *, now: datetime | None = No
         & (col(ScanItemRow.status) == ItemStatus.RUNNING)
         & (col(ScanItemRow.runner_id).is_(None) | col(ScanItemRow.runner_id).not_in(live))
     )
-    return _release(session, held)
+    return release_where(session, held)
 
 
-def _release(session: Session, held: Any) -> int:
+def release_where(session: Session, held: Any) -> int:
+    """Put the running items matching ``held`` back to ``pending``, unclaimed, and their running
+    checks back to ``queued`` (kept, to be reused); returns how many items moved."""
     checks = list(session.exec(select(ScanItemRow.check_id).where(held, col(ScanItemRow.check_id).is_not(None))))
     moved = session.exec(
         sa.update(ScanItemRow)

@@ -74,6 +74,7 @@ from compliance.services.runners import (
     RunnerStopped,
     end_runner,
     fail_scan,
+    release_where,
     start_runner,
     wait_runner,
 )
@@ -601,7 +602,7 @@ class _Run:
             # The models finished are stored (unless the lease was lost: then they are no
             # longer this runner's), the rest of the batch goes back to the queue.
             self._store_batch(done, failed)
-            self._release_batch([c for c in claims if id(c) not in ended])
+            self._hand_back([c.item.id for c in claims if id(c) not in ended])
             raise
         self._store_batch(done, failed)
 
@@ -671,23 +672,17 @@ class _Run:
             )
             return out
 
-    def _release_batch(self, claims: list[_Claim]) -> None:
-        """Put claimed items back (their checks are kept, queued, and reused one by one)."""
-        if not claims:
+    def _hand_back(self, item_ids: list[int]) -> None:
+        """Put items this runner holds back in the queue (their checks are kept, queued, and reused one by one)."""
+        if not item_ids:
             return
+        held = (
+            col(ScanItemRow.id).in_(item_ids)
+            & (col(ScanItemRow.status) == ItemStatus.RUNNING)
+            & (col(ScanItemRow.runner_id) == self.runner_id)
+        )
         with session_scope(self.session_factory) as session:
-            items = table_of(ScanItemRow)
-            session.exec(
-                sa.update(items)
-                .where(items.c.id.in_([c.item.id for c in claims]), self._held(items))
-                .values(status=ItemStatus.PENDING.value, runner_id=None)
-            )
-            session.exec(
-                sa.update(CheckRow)
-                .where(col(CheckRow.id).in_([c.check_id for c in claims]), col(CheckRow.status) == CheckStatus.RUNNING)
-                .values(status=CheckStatus.QUEUED)
-                .execution_options(synchronize_session=False)
-            )
+            release_where(session, held)
 
     def _store_batch(self, done: list[tuple[_Claim, Result]], failed: list[_Failed]) -> None:
         """Store a batch's results; on a database error, put the batch back to be redone one by one."""
@@ -699,7 +694,7 @@ class _Run:
         except sa.exc.DBAPIError:
             # A deadlock or a lost connection: nothing of the batch was stored. Its items keep
             # their checks, so the one-by-one path (with its bounded retries) takes them.
-            self._release_batch([c for c, _ in done] + [f[0] for f in failed])
+            self._hand_back([c.item.id for c, _ in done] + [f[0].item.id for f in failed])
 
     def _write_batch(self, session: Session, done: list[tuple[_Claim, Result]], failed: list[_Failed]) -> None:
         now = utcnow()
@@ -858,7 +853,7 @@ class _Run:
             if stored:
                 return
         except RateLimited:
-            self._release(item_id)
+            self._hand_back([item_id])
             raise
         except HubError as exc:
             fail_check(self.session_factory, check_id, exc.one_line(), exit_code=int(exc.exit_code), failure=exc.kind)
@@ -867,7 +862,7 @@ class _Run:
             # That is transient: put the item back (bounded) and let the loop pick it up again.
             if _is_transient(exc) and self._retries.get(item_id, 0) < _MAX_ITEM_RETRIES:
                 self._retries[item_id] = self._retries.get(item_id, 0) + 1
-                self._release(item_id)
+                self._hand_back([item_id])
                 return
             self._finish_item(item_id, check_id, error=f"internal error: {type(exc).__name__}: {exc}"[:500])
             return
@@ -930,15 +925,6 @@ class _Run:
     def _check_key(self, model_id: str) -> str:
         """The idempotency key of this scan's check of ``model_id`` (one check per model and scan)."""
         return f"scan:{self.scan_id}:{model_id}"
-
-    def _release(self, item_id: int) -> None:
-        items = table_of(ScanItemRow)
-        with session_scope(self.session_factory) as session:
-            session.exec(
-                sa.update(items)
-                .where(items.c.id == item_id, self._held(items))
-                .values(status=ItemStatus.PENDING.value, runner_id=None)
-            )
 
     def _finish_done(self, session: Session, item: _Item, check: CheckRow, verdicts: dict[str, str]) -> None:
         """Finish a claimed item whose check has just been stored as done, in the same transaction."""

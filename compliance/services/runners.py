@@ -167,13 +167,7 @@ def live_lead(session: Session, scan_id: int, *, now: datetime | None = None) ->
 
 def request_stop(session: Session, worker: str) -> list[int]:
     """Ask every running runner of ``worker`` (a Celery node name) to stop; returns their ids."""
-    ids = list(
-        session.exec(
-            select(ScanRunnerRow.id).where(
-                col(ScanRunnerRow.worker) == worker[:200], col(ScanRunnerRow.state) == RunnerState.RUNNING
-            )
-        ).all()
-    )
+    ids = [runner_id for runner_id, _ in running_of(session, worker)]
     if ids:
         session.exec(
             sa.update(ScanRunnerRow)
@@ -181,7 +175,7 @@ def request_stop(session: Session, worker: str) -> list[int]:
             .values(stop_requested=True)
             .execution_options(synchronize_session=False)
         )
-    return [i for i in ids if i is not None]
+    return ids
 
 
 def running_of(session: Session, worker: str) -> list[tuple[int, int | None]]:
